@@ -1,0 +1,74 @@
+// Byte helpers shared by every format: concatenation, big-endian integers, UTF-8, hex, comparison.
+import { KmsError, check } from './errors.js';
+
+const utf8Encoder = new TextEncoder();
+
+/** UTF-8 bytes of a string. */
+export function utf8(text: string): Uint8Array {
+  return utf8Encoder.encode(text);
+}
+
+/** Concatenates byte arrays into one new array. */
+export function concat(...parts: readonly Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const part of parts) length += part.length;
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+/** A 4-byte big-endian unsigned integer. */
+export function uint32(value: number): Uint8Array {
+  const out = new Uint8Array(4);
+  new DataView(out.buffer).setUint32(0, value);
+  return out;
+}
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** Lowercase hex of the bytes. */
+export function hex(bytes: Uint8Array): string {
+  let out = '';
+  for (const byte of bytes) out += HEX[byte];
+  return out;
+}
+
+/** Compares two byte arrays in time that depends only on their lengths. */
+export function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
+  return diff === 0;
+}
+
+/** Any binary input a caller may hand over. */
+export type BinaryInput = Uint8Array | ArrayBuffer | ArrayBufferView;
+
+const isArrayBuffer = (value: unknown): value is ArrayBuffer => Object.prototype.toString.call(value) === '[object ArrayBuffer]';
+
+/**
+ * A Uint8Array view of binary input (no copy), or a `ValidationException` naming `field`.
+ * Accepts cross-realm buffers, which fail `instanceof`; refuses shared memory, which WebCrypto refuses.
+ */
+export function asBytes(value: unknown, field: string): Uint8Array {
+  if (ArrayBuffer.isView(value) && isArrayBuffer(value.buffer)) {
+    return value instanceof Uint8Array ? value : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  }
+  if (isArrayBuffer(value)) return new Uint8Array(value);
+  throw new KmsError('ValidationException', `${field} must be a Uint8Array, an ArrayBuffer or an ArrayBufferView (not shared memory)`);
+}
+
+/** Whether a string is well-formed UTF-16 (no lone surrogates), so its UTF-8 encoding is lossless. */
+export function isWellFormed(text: string): boolean {
+  return !/\p{Cs}/u.test(text);
+}
+
+/** Checks that `value` is a string with no lone surrogates (they would encode ambiguously). */
+export function checkString(value: unknown, field: string): asserts value is string {
+  check(typeof value === 'string', `${field} must be a string`);
+  check(isWellFormed(value), `${field} contains a lone UTF-16 surrogate, which has no UTF-8 encoding`);
+}

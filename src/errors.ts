@@ -1,0 +1,35 @@
+/** The AWS KMS error names webkms throws. Each names a class of mistake, as AWS documents it. */
+export type KmsErrorName =
+  | 'ValidationException'
+  | 'NotFoundException'
+  | 'AlreadyExistsException'
+  | 'DisabledException'
+  | 'InvalidCiphertextException'
+  | 'IncorrectKeyException'
+  | 'KMSInvalidStateException'
+  | 'UnsupportedOperationException';
+
+/**
+ * Every error webkms throws on purpose. `name` is the AWS KMS error name, so code written against
+ * AWS SDKs (`err.name === 'NotFoundException'`) keeps working. Messages say what was wrong and
+ * never contain key material.
+ */
+export class KmsError extends Error {
+  /** The AWS-style error name, e.g. `InvalidCiphertextException`. */
+  declare readonly name: KmsErrorName;
+
+  /**
+   * @param name - the AWS-style error name.
+   * @param message - what was wrong, never key material.
+   * @param options - `cause`: the underlying engine error, when there is one.
+   */
+  constructor(name: KmsErrorName, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    Object.defineProperty(this, 'name', { value: name, enumerable: false, configurable: true, writable: false });
+  }
+}
+
+/** Throws a `ValidationException` unless `condition` holds. */
+export function check(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new KmsError('ValidationException', message);
+}

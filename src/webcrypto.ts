@@ -1,0 +1,109 @@
+// The only place webkms touches WebCrypto: resolving the injected implementation, importing AES
+// keys non-extractable, and AES-GCM with a 128-bit tag whose failures become typed errors.
+import { KmsError } from './errors.js';
+
+/** AES key lengths in bytes that WebCrypto's AES-GCM accepts. */
+export const AES_KEY_LENGTHS: readonly number[] = [16, 24, 32];
+
+/** The IV length webkms uses for every AES-GCM wrap: 96 bits, as NIST SP 800-38D recommends. */
+export const IV_LENGTH = 12;
+
+/** The AES-GCM tag length in bytes. */
+export const TAG_LENGTH = 16;
+
+/** The given WebCrypto, or the global one; a clear error when neither has `subtle` and `getRandomValues`. */
+export function resolveCrypto(given?: Crypto): Crypto {
+  const found = given ?? (globalThis as { crypto?: Crypto }).crypto;
+  if (!found || typeof found.getRandomValues !== 'function' || typeof found.subtle?.encrypt !== 'function') {
+    throw new KmsError(
+      'UnsupportedOperationException',
+      given
+        ? 'the crypto option is not a WebCrypto implementation (it needs subtle and getRandomValues)'
+        : 'no WebCrypto here: pass { crypto } (in a browser, crypto.subtle exists only in secure contexts: https or localhost)',
+    );
+  }
+  return found;
+}
+
+/** `length` bytes from the WebCrypto random generator (at most 65,536 per call, as WebCrypto allows). */
+export function randomBytes(crypto: Crypto, length: number): Uint8Array {
+  return crypto.getRandomValues(new Uint8Array(length));
+}
+
+/** Whether `value` is a CryptoKey, also one from another realm or another WebCrypto implementation. */
+export function isCryptoKey(value: unknown): value is CryptoKey {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    ((value as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag] === 'CryptoKey' ||
+      (typeof CryptoKey === 'function' && value instanceof CryptoKey))
+  );
+}
+
+const KEY_USAGES: KeyUsage[] = ['encrypt', 'decrypt'];
+
+// WebCrypto takes views of plain ArrayBuffers only; asBytes() refuses shared ones at the boundary.
+const source = (bytes: Uint8Array): Uint8Array<ArrayBuffer> => bytes as Uint8Array<ArrayBuffer>;
+
+/**
+ * Imports raw AES key bytes (16, 24 or 32) as a non-extractable AES-GCM key. WebCrypto copies the
+ * bytes. An engine that lacks the key size (Chromium has no AES-192) gives `UnsupportedOperationException`.
+ */
+export async function importAesGcmKey(crypto: Crypto, material: Uint8Array): Promise<CryptoKey> {
+  try {
+    return await crypto.subtle.importKey('raw', source(material), { name: 'AES-GCM' }, false, KEY_USAGES);
+  } catch (cause) {
+    const reason = cause instanceof Error ? `${cause.name}: ${cause.message}` : 'unknown error';
+    throw new KmsError(
+      'UnsupportedOperationException',
+      `this engine's WebCrypto cannot import a ${material.length * 8}-bit AES-GCM key (${reason})`,
+      { cause },
+    );
+  }
+}
+
+/** AES-GCM encryption with a 128-bit tag: returns ciphertext ‖ tag. */
+export async function aesGcmEncrypt(
+  crypto: Crypto,
+  key: CryptoKey,
+  iv: Uint8Array,
+  plaintext: Uint8Array,
+  additionalData: Uint8Array,
+): Promise<Uint8Array> {
+  const sealed = await crypto.subtle.encrypt(
+    { name: 'AES-GCM', iv: source(iv), additionalData: source(additionalData), tagLength: TAG_LENGTH * 8 },
+    key,
+    source(plaintext),
+  );
+  return new Uint8Array(sealed);
+}
+
+/**
+ * AES-GCM decryption of ciphertext ‖ tag. Any failure (wrong key, IV, additional data, tampered
+ * bytes) is an `InvalidCiphertextException`; no plaintext is released unless the tag verifies.
+ */
+export async function aesGcmDecrypt(
+  crypto: Crypto,
+  key: CryptoKey,
+  iv: Uint8Array,
+  sealed: Uint8Array,
+  additionalData: Uint8Array,
+  failure = 'the ciphertext, its encryption context or its AAD does not match: authentication failed',
+): Promise<Uint8Array> {
+  if (sealed.length < TAG_LENGTH) throw new KmsError('InvalidCiphertextException', 'the ciphertext is shorter than its tag');
+  try {
+    const opened = await crypto.subtle.decrypt(
+      { name: 'AES-GCM', iv: source(iv), additionalData: source(additionalData), tagLength: TAG_LENGTH * 8 },
+      key,
+      source(sealed),
+    );
+    return new Uint8Array(opened);
+  } catch (cause) {
+    throw new KmsError('InvalidCiphertextException', failure, { cause });
+  }
+}
+
+/** SHA-256 digest. */
+export async function sha256(crypto: Crypto, data: Uint8Array): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.digest('SHA-256', source(data)));
+}
