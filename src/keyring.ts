@@ -96,6 +96,10 @@ export class Keyring {
   readonly region: string;
   /** The account id named in this keyring's ARNs. */
   readonly accountId: string;
+  /** The WebCrypto this keyring uses (the one given, or the global one). */
+  get crypto(): Crypto {
+    return this.#crypto;
+  }
   readonly #crypto: Crypto;
   readonly #scope: ArnScope;
   readonly #maxEncryptions: number;
