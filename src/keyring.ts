@@ -35,7 +35,7 @@ import type {
   RotateKeyInput,
   WrapResult,
 } from './types.js';
-import { IV_LENGTH, aesGcmDecrypt, aesGcmEncrypt, randomBytes, resolveCrypto } from './webcrypto.js';
+import { IV_LENGTH, aesGcmDecrypt, aesGcmEncrypt, randomBytes, resolveCrypto, wrapGeneratedSecret } from './webcrypto.js';
 
 interface KeyVersion {
   readonly versionId: string;
@@ -102,6 +102,10 @@ export class Keyring {
   }
   readonly #crypto: Crypto;
   readonly #scope: ArnScope;
+  /** How many encryptions one key version may perform before a rotation is required. */
+  get maxEncryptionsPerKeyVersion(): number {
+    return this.#maxEncryptions;
+  }
   readonly #maxEncryptions: number;
   readonly #keys = new Map<string, KeyRecord>();
   readonly #aliases = new Map<string, string>();
@@ -292,6 +296,7 @@ export class Keyring {
         keyMaterialId: version.keyMaterialId,
         creationDate: new Date(version.creationDate),
         primary: version === primary,
+        encryptionCount: version.encryptions,
       })),
     };
   }
@@ -326,8 +331,11 @@ export class Keyring {
 
   // ── wrapping ───────────────────────────────────────────────────────────────
 
-  /** Seals a secret under a key version: a fresh random IV, header and context as AAD. */
-  async #wrap(record: KeyRecord, version: KeyVersion, secret: Uint8Array, additional: Uint8Array): Promise<WrapResult> {
+  /**
+   * Seals a secret under a key version: a fresh random IV, header and context as AAD. `secret` is
+   * the caller's bytes, or the length of a random secret to generate without returning it.
+   */
+  async #wrap(record: KeyRecord, version: KeyVersion, secret: Uint8Array | number, additional: Uint8Array): Promise<WrapResult> {
     if (version.encryptions >= this.#maxEncryptions) {
       throw new KmsError(
         'KMSInvalidStateException',
@@ -337,8 +345,24 @@ export class Keyring {
     version.encryptions++;
     const iv = randomBytes(this.#crypto, IV_LENGTH);
     const header = blobHeader(record.keyId, version.versionTag, iv);
-    const sealed = await aesGcmEncrypt(this.#crypto, version.cryptoKey, iv, secret, concat(header, additional));
+    const aad = concat(header, additional);
+    const sealed =
+      typeof secret === 'number'
+        ? await this.#sealGeneratedSecret(version.cryptoKey, secret, iv, aad)
+        : await aesGcmEncrypt(this.#crypto, version.cryptoKey, iv, secret, aad);
     return { ...versionResult(record, version), ciphertextBlob: concat(header, sealed), iv, algorithm: 'AES_GCM' };
+  }
+
+  /** A secret generated and wrapped inside WebCrypto where it can be; else random bytes zeroed at once. */
+  async #sealGeneratedSecret(key: CryptoKey, length: number, iv: Uint8Array, aad: Uint8Array): Promise<Uint8Array> {
+    const sealed = await wrapGeneratedSecret(this.#crypto, key, length, iv, aad);
+    if (sealed) return sealed;
+    const secret = randomBytes(this.#crypto, length);
+    try {
+      return await aesGcmEncrypt(this.#crypto, key, iv, secret, aad);
+    } finally {
+      secret.fill(0);
+    }
   }
 
   /** Opens a blob: the key and version it names, checked against `keyId` when one is given. */
@@ -367,25 +391,33 @@ export class Keyring {
 
   // ── operations ─────────────────────────────────────────────────────────────
 
+  #dataKeyRequest(input: GenerateDataKeyInput, operation: string) {
+    check(typeof input === 'object' && input !== null, `${operation} takes { keyId, keySpec?, numberOfBytes?, encryptionContext?, aad?, versionId? }`);
+    const length = dataKeyLength(input.keySpec, input.numberOfBytes);
+    const additional = encodeAdditionalData(input.encryptionContext, input.aad);
+    const record = this.#enabledKey(input.keyId);
+    return { length, additional, record, version: this.#version(record, input.versionId) };
+  }
+
   /**
    * A fresh data key from `crypto.getRandomValues`, and its copy wrapped under the key's primary
    * version (or `versionId`) with the encryption context and AAD bound to it.
    */
   async generateDataKey(input: GenerateDataKeyInput): Promise<GenerateDataKeyResult> {
-    check(typeof input === 'object' && input !== null, 'generateDataKey takes { keyId, keySpec?, numberOfBytes?, encryptionContext?, aad?, versionId? }');
-    const length = dataKeyLength(input.keySpec, input.numberOfBytes);
-    const additional = encodeAdditionalData(input.encryptionContext, input.aad);
-    const record = this.#enabledKey(input.keyId);
-    const version = this.#version(record, input.versionId);
+    const { length, additional, record, version } = this.#dataKeyRequest(input, 'generateDataKey');
     const plaintext = randomBytes(this.#crypto, length);
     return { ...(await this.#wrap(record, version, plaintext, additional)), plaintext };
   }
 
-  /** As {@link generateDataKey}, without returning the plaintext (which is zeroed after wrapping). */
+  /**
+   * As {@link generateDataKey}, but the data key is never returned, and where the engine allows
+   * never exists in JavaScript memory: WebCrypto generates it and wraps it with `wrapKey`. Where it
+   * cannot (a CryptoKey imported without the `wrapKey` usage, or a size the engine's HMAC key
+   * generation refuses), random bytes are wrapped and zeroed at once.
+   */
   async generateDataKeyWithoutPlaintext(input: GenerateDataKeyInput): Promise<WrapResult> {
-    const { plaintext, ...wrapped } = await this.generateDataKey(input);
-    plaintext.fill(0);
-    return wrapped;
+    const { length, additional, record, version } = this.#dataKeyRequest(input, 'generateDataKeyWithoutPlaintext');
+    return this.#wrap(record, version, length, additional);
   }
 
   /** Wraps up to 4,096 bytes of the caller's own secret. */

@@ -61,6 +61,8 @@ export interface KeyVersionMetadata {
   creationDate: Date;
   /** New data keys are wrapped under the primary (newest) version unless a version is named. */
   primary: boolean;
+  /** AES-GCM encryptions this version has performed (bounded by `maxEncryptionsPerKeyVersion`). */
+  encryptionCount: number;
 }
 
 /** What `describeKey` tells about a master key. Never key material. */

@@ -40,7 +40,8 @@ export function isCryptoKey(value: unknown): value is CryptoKey {
   );
 }
 
-const KEY_USAGES: KeyUsage[] = ['encrypt', 'decrypt'];
+// wrapKey lets generateDataKeyWithoutPlaintext wrap a secret that WebCrypto generated itself.
+const KEY_USAGES: KeyUsage[] = ['encrypt', 'decrypt', 'wrapKey'];
 
 // WebCrypto takes views of plain ArrayBuffers only; asBytes() refuses shared ones at the boundary.
 const source = (bytes: Uint8Array): Uint8Array<ArrayBuffer> => bytes as Uint8Array<ArrayBuffer>;
@@ -101,6 +102,35 @@ export async function aesGcmDecrypt(
   } catch (cause) {
     throw new KmsError('InvalidCiphertextException', failure, { cause });
   }
+}
+
+/**
+ * AES-GCM-wraps `length` random bytes generated inside WebCrypto (as an extractable HMAC key that
+ * only `wrapKey` ever exports), so the secret never exists in JavaScript memory. Returns ciphertext
+ * ‖ tag, or `undefined` when the key lacks the `wrapKey` usage or the engine cannot generate an HMAC
+ * key of that length (Deno stops at 128 bytes, Firefox at 256).
+ */
+export async function wrapGeneratedSecret(
+  crypto: Crypto,
+  key: CryptoKey,
+  length: number,
+  iv: Uint8Array,
+  additionalData: Uint8Array,
+): Promise<Uint8Array | undefined> {
+  if (!key.usages.includes('wrapKey')) return undefined;
+  let secret: CryptoKey;
+  try {
+    secret = (await crypto.subtle.generateKey({ name: 'HMAC', hash: 'SHA-256', length: length * 8 }, true, ['sign'])) as CryptoKey;
+  } catch {
+    return undefined;
+  }
+  const wrapped = await crypto.subtle.wrapKey('raw', secret, key, {
+    name: 'AES-GCM',
+    iv: source(iv),
+    additionalData: source(additionalData),
+    tagLength: TAG_LENGTH * 8,
+  });
+  return new Uint8Array(wrapped);
 }
 
 /** SHA-256 digest. */

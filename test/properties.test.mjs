@@ -1,0 +1,112 @@
+// Property tests (fast-check): for random keys, sizes, contexts and AAD, wrapping round-trips and
+// every change of context, AAD, key or version fails.
+import { suite } from 'uvu';
+import fc from 'fast-check';
+import { Keyring, KmsError } from '../src/index.ts';
+import { crypto } from './support/env.mjs';
+import { sameBytes } from './support/helpers.mjs';
+import { scaled } from './support/scale.mjs';
+
+const RUNS = scaled(300, 25);
+
+// Any well-formed strings: full Unicode (astral included), empty strings, many pairs.
+const text = fc.string({ unit: 'binary', maxLength: 12 });
+const contextArb = fc.dictionary(text, text, { maxKeys: 12 });
+const aadArb = fc.option(fc.uint8Array({ maxLength: 64 }), { nil: undefined });
+const keyArb = fc.constantFrom(16, 32).chain((n) => fc.uint8Array({ minLength: n, maxLength: n }));
+const sizeArb = fc.integer({ min: 1, max: 1024 });
+
+async function keyringWith(material) {
+  const keyring = new Keyring({ crypto });
+  await keyring.importKey({ keyId: 'prop', material });
+  return keyring;
+}
+
+async function failsAsInvalidCiphertext(promise) {
+  try {
+    await promise;
+    return false;
+  } catch (error) {
+    return error instanceof KmsError && error.name === 'InvalidCiphertextException';
+  }
+}
+
+const shuffle = (entries, seed) => [...entries].sort((a, b) => ((seed ^ a[0].length * 31) % 7) - ((seed ^ b[0].length * 17) % 5));
+
+const properties = suite(`properties (${RUNS} runs each)`);
+
+properties('wrap then unwrap returns the data key, whatever the key, size, context (in any key order) and AAD', async () => {
+  await fc.assert(
+    fc.asyncProperty(keyArb, sizeArb, contextArb, aadArb, fc.integer(), async (material, numberOfBytes, encryptionContext, aad, seed) => {
+      const keyring = await keyringWith(material);
+      const key = await keyring.generateDataKey({ keyId: 'prop', numberOfBytes, encryptionContext, aad });
+      const reordered = Object.fromEntries(shuffle(Object.entries(encryptionContext), seed).reverse());
+      const opened = await keyring.decrypt({ ciphertextBlob: key.ciphertextBlob, encryptionContext: reordered, aad });
+      return opened.plaintext.length === numberOfBytes && sameBytes(opened.plaintext, key.plaintext);
+    }),
+    { numRuns: RUNS },
+  );
+});
+
+properties('any other context fails: a changed value, a renamed key, a pair added or removed', async () => {
+  await fc.assert(
+    fc.asyncProperty(keyArb, contextArb, text, text, fc.nat(3), async (material, encryptionContext, k, v, how) => {
+      const keys = Object.keys(encryptionContext);
+      const other = { ...encryptionContext };
+      if (how === 0 && keys.length) other[keys[0]] = `${other[keys[0]]}x`;
+      else if (how === 1 && keys.length) {
+        delete other[keys[0]];
+        other[`${keys[0]}\u0000`] = encryptionContext[keys[0]];
+      } else if (how === 2 && keys.length) delete other[keys[0]];
+      else if (k in encryptionContext) other[k] = `${encryptionContext[k]}${v}!`;
+      else other[k] = v;
+      const keyring = await keyringWith(material);
+      const key = await keyring.generateDataKey({ keyId: 'prop', encryptionContext });
+      return failsAsInvalidCiphertext(keyring.decrypt({ ciphertextBlob: key.ciphertextBlob, encryptionContext: other }));
+    }),
+    { numRuns: RUNS },
+  );
+});
+
+properties('any other AAD fails, including AAD moved into or out of the context', async () => {
+  await fc.assert(
+    fc.asyncProperty(keyArb, fc.uint8Array({ maxLength: 64 }), fc.uint8Array({ maxLength: 64 }), async (material, aad, other) => {
+      fc.pre(!sameBytes(aad, other));
+      const keyring = await keyringWith(material);
+      const key = await keyring.generateDataKey({ keyId: 'prop', aad });
+      return failsAsInvalidCiphertext(keyring.decrypt({ ciphertextBlob: key.ciphertextBlob, aad: other }));
+    }),
+    { numRuns: RUNS },
+  );
+});
+
+properties('other material under the same key id fails; the same material, added as a version, opens it (versions are named by their material)', async () => {
+  await fc.assert(
+    fc.asyncProperty(keyArb, keyArb, sizeArb, async (material, otherMaterial, numberOfBytes) => {
+      fc.pre(material.length === otherMaterial.length && !sameBytes(material, otherMaterial));
+      const keyring = await keyringWith(material);
+      const impostor = await keyringWith(otherMaterial);
+      const key = await keyring.generateDataKey({ keyId: 'prop', numberOfBytes });
+      const wrongKey = await failsAsInvalidCiphertext(impostor.decrypt({ ciphertextBlob: key.ciphertextBlob }));
+      await impostor.rotateKey('prop', { material });
+      const opened = await impostor.decrypt({ ciphertextBlob: key.ciphertextBlob });
+      return wrongKey && sameBytes(opened.plaintext, key.plaintext);
+    }),
+    { numRuns: Math.max(10, RUNS / 5) },
+  );
+});
+
+properties('the canonical context encoding is injective: different contexts never share bytes', async () => {
+  const { encodeAdditionalData } = await import('../src/context.ts');
+  await fc.assert(
+    fc.property(contextArb, contextArb, (a, b) => {
+      const same = sameBytes(encodeAdditionalData(a), encodeAdditionalData(b));
+      const equal = JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort());
+      return same === equal;
+    }),
+    { numRuns: RUNS * 10 },
+  );
+});
+
+properties.run();
+
