@@ -2,7 +2,13 @@
 import typescript from '@rollup/plugin-typescript';
 
 export default {
-  input: { index: 'src/index.ts' },
+  input: {
+    index: 'src/index.ts',
+    aws: 'src/dialects/aws.ts',
+    alibaba: 'src/dialects/alibaba.ts',
+    yandex: 'src/dialects/yandex.ts',
+    k6: 'src/dialects/k6.ts',
+  },
   output: { dir: 'dist', format: 'esm', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js', sourcemap: true },
   plugins: [typescript({ tsconfig: './tsconfig.json', declaration: false, rootDir: 'src', outDir: 'dist', sourceMap: true })],
 };

@@ -7,7 +7,10 @@ export type KmsErrorName =
   | 'InvalidCiphertextException'
   | 'IncorrectKeyException'
   | 'KMSInvalidStateException'
-  | 'UnsupportedOperationException';
+  | 'UnsupportedOperationException'
+  | 'DryRunOperationException'
+  | 'InvalidKeyUsageException'
+  | 'InvalidMarkerException';
 
 /**
  * Every error webkms throws on purpose. `name` is the AWS KMS error name, so code written against

@@ -12,7 +12,7 @@ import {
   checkKeyId,
   keyArn,
   parseKeyReference,
-  randomKeyId,
+  randomUuid,
 } from './identifiers.js';
 import { type MaterialKey, importMaterial, lengthOfSpec, materialIdentity } from './key-material.js';
 import type {
@@ -53,7 +53,8 @@ interface KeyRecord {
   readonly creationDate: Date;
   readonly origin: 'AWS_KMS' | 'EXTERNAL';
   readonly keySpec: AesKeySpec;
-  readonly extractable: boolean;
+  /** Whether any version's material can be read back (an extractable CryptoKey was imported). */
+  extractable: boolean;
   enabled: boolean;
   /** Oldest first; the last is the primary version. */
   readonly versions: KeyVersion[];
@@ -155,7 +156,7 @@ export class Keyring {
   }
 
   async #addKey(input: ImportKeyInput | CreateKeyInput, origin: KeyRecord['origin'], material: MaterialKey): Promise<KeyMetadata> {
-    const keyId = input.keyId ?? randomKeyId(this.#crypto);
+    const keyId = input.keyId ?? randomUuid(this.#crypto);
     checkKeyId(keyId);
     const aliases = input.aliases ?? [];
     check(Array.isArray(aliases), 'aliases must be an array of alias names');
@@ -214,6 +215,7 @@ export class Keyring {
     const existing = record.versions.find((v) => v.keyMaterialId === version.keyMaterialId);
     check(!existing, `this material already is version ${existing?.versionId} of key ${record.keyId}`);
     record.versions.push(version);
+    record.extractable ||= material.extractable;
     return versionResult(record, version);
   }
 
