@@ -52,10 +52,14 @@ importing('imports an AES-GCM CryptoKey and a JWK, which wrap alike for the same
   assert.ok(sameBytes((await a.decrypt({ ciphertextBlob: key.ciphertextBlob })).plaintext, key.plaintext));
 });
 
-importing('an extractable CryptoKey is used as it is, and describeKey says so', async () => {
+importing('an extractable CryptoKey is used as it is, and describeKey says so, also once it is rotated in', async () => {
   const cryptoKey = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, true, ['encrypt', 'decrypt']);
   const ring = keyring();
   assert.is((await ring.importKey({ keyId: 'x', material: cryptoKey })).extractable, true);
+  await ring.createKey({ keyId: 'y' });
+  assert.is(ring.describeKey('y').extractable, false);
+  await ring.rotateKey('y', { material: cryptoKey });
+  assert.is(ring.describeKey('y').extractable, true, 'one readable version makes the key readable');
 });
 
 for (const [label, material, pattern] of [
