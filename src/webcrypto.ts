@@ -43,8 +43,11 @@ export function isCryptoKey(value: unknown): value is CryptoKey {
 // wrapKey lets generateDataKeyWithoutPlaintext wrap a secret that WebCrypto generated itself.
 const KEY_USAGES: KeyUsage[] = ['encrypt', 'decrypt', 'wrapKey'];
 
-// WebCrypto takes views of plain ArrayBuffers only; asBytes() refuses shared ones at the boundary.
-const source = (bytes: Uint8Array): Uint8Array<ArrayBuffer> => bytes as Uint8Array<ArrayBuffer>;
+/**
+ * Types bytes as WebCrypto's BufferSource. WebCrypto takes views of plain ArrayBuffers only;
+ * asBytes() refuses shared ones at the boundary, so every Uint8Array here is one.
+ */
+export const bufferSource = (bytes: Uint8Array): Uint8Array<ArrayBuffer> => bytes as Uint8Array<ArrayBuffer>;
 
 /**
  * Imports raw AES key bytes (16, 24 or 32) as a non-extractable AES-GCM key. WebCrypto copies the
@@ -52,7 +55,7 @@ const source = (bytes: Uint8Array): Uint8Array<ArrayBuffer> => bytes as Uint8Arr
  */
 export async function importAesGcmKey(crypto: Crypto, material: Uint8Array): Promise<CryptoKey> {
   try {
-    return await crypto.subtle.importKey('raw', source(material), { name: 'AES-GCM' }, false, KEY_USAGES);
+    return await crypto.subtle.importKey('raw', bufferSource(material), { name: 'AES-GCM' }, false, KEY_USAGES);
   } catch (cause) {
     const reason = cause instanceof Error ? `${cause.name}: ${cause.message}` : 'unknown error';
     throw new KmsError(
@@ -72,9 +75,9 @@ export async function aesGcmEncrypt(
   additionalData: Uint8Array,
 ): Promise<Uint8Array> {
   const sealed = await crypto.subtle.encrypt(
-    { name: 'AES-GCM', iv: source(iv), additionalData: source(additionalData), tagLength: TAG_LENGTH * 8 },
+    { name: 'AES-GCM', iv: bufferSource(iv), additionalData: bufferSource(additionalData), tagLength: TAG_LENGTH * 8 },
     key,
-    source(plaintext),
+    bufferSource(plaintext),
   );
   return new Uint8Array(sealed);
 }
@@ -94,9 +97,9 @@ export async function aesGcmDecrypt(
   if (sealed.length < TAG_LENGTH) throw new KmsError('InvalidCiphertextException', 'the ciphertext is shorter than its tag');
   try {
     const opened = await crypto.subtle.decrypt(
-      { name: 'AES-GCM', iv: source(iv), additionalData: source(additionalData), tagLength: TAG_LENGTH * 8 },
+      { name: 'AES-GCM', iv: bufferSource(iv), additionalData: bufferSource(additionalData), tagLength: TAG_LENGTH * 8 },
       key,
-      source(sealed),
+      bufferSource(sealed),
     );
     return new Uint8Array(opened);
   } catch (cause) {
@@ -126,8 +129,8 @@ export async function wrapGeneratedSecret(
   }
   const wrapped = await crypto.subtle.wrapKey('raw', secret, key, {
     name: 'AES-GCM',
-    iv: source(iv),
-    additionalData: source(additionalData),
+    iv: bufferSource(iv),
+    additionalData: bufferSource(additionalData),
     tagLength: TAG_LENGTH * 8,
   });
   return new Uint8Array(wrapped);
@@ -135,5 +138,5 @@ export async function wrapGeneratedSecret(
 
 /** SHA-256 digest. */
 export async function sha256(crypto: Crypto, data: Uint8Array): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest('SHA-256', source(data)));
+  return new Uint8Array(await crypto.subtle.digest('SHA-256', bufferSource(data)));
 }

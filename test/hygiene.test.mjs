@@ -5,37 +5,7 @@ import * as assert from 'uvu/assert';
 import { Keyring, KmsError, base64 } from '../src/index.ts';
 import { crypto } from './support/env.mjs';
 import { sameBytes, toHex } from './support/helpers.mjs';
-
-/**
- * A WebCrypto that records what passes through it: every array given to getRandomValues, every
- * buffer handed to or returned by subtle's methods. The real engine does the work.
- */
-function recordingCrypto() {
-  const random = [];
-  const calls = [];
-  const subtle = new Proxy(crypto.subtle, {
-    get(target, name) {
-      const method = target[name];
-      if (typeof method !== 'function') return method;
-      return async (...args) => {
-        const result = await method.apply(target, args);
-        calls.push({ name, args, result });
-        return result;
-      };
-    },
-  });
-  return {
-    random,
-    calls,
-    crypto: {
-      subtle,
-      getRandomValues(array) {
-        random.push(array);
-        return crypto.getRandomValues(array);
-      },
-    },
-  };
-}
+import { recordingCrypto } from './support/recording.mjs';
 
 const allZero = (bytes) => bytes.every((b) => b === 0);
 

@@ -1,0 +1,239 @@
+// The message header (format version 2): the serialised encryption context, the encrypted data
+// keys, the frame size and the key commitment, then the header's authentication tag.
+import { KmsError, check } from '../errors.js';
+import { asBytes, concat, uint32, utf8 } from '../bytes.js';
+import { TAG_LENGTH } from '../webcrypto.js';
+import {
+  type AlgorithmSuite,
+  type AlgorithmSuiteName,
+  COMMITMENT_LENGTH,
+  MESSAGE_FORMAT_VERSION,
+  MESSAGE_ID_LENGTH,
+  nonCommittingError,
+  suiteOfId,
+} from './suites.js';
+import { Incomplete, Reader, uint16 } from './wire.js';
+
+/** One encrypted data key of a message header: the data key wrapped by one key provider. */
+export interface EncryptedDataKey {
+  /** Who wrapped it: `aws-kms` for KMS keys, the key namespace for raw AES keys. */
+  readonly providerId: string;
+  /** `rawInfo` as UTF-8 text: the key ARN for `aws-kms` (raw AES keys put binary fields here). */
+  readonly providerInfo: string;
+  /** The key provider information, as stored. */
+  readonly rawInfo: Uint8Array;
+  /** The wrapped data key. */
+  readonly ciphertext: Uint8Array;
+}
+
+/** What {@link readHeader} tells about a message, without any key. None of it is authenticated yet. */
+export interface MessageHeaderInfo {
+  algorithmSuite: AlgorithmSuiteName;
+  /** The suite's 2-byte id: `0x0478` or `0x0578`. */
+  algorithmSuiteId: 0x0478 | 0x0578;
+  /** The 32 random bytes that identify the message (and salt its key derivation). */
+  messageId: Uint8Array;
+  /** The stored encryption context; for signed suites it includes `aws-crypto-public-key`. */
+  encryptionContext: Record<string, string>;
+  encryptedDataKeys: EncryptedDataKey[];
+  /** Plaintext bytes per regular frame. */
+  frameSize: number;
+  /** Bytes from the start of the message to the start of the body, the header tag included. */
+  headerLength: number;
+}
+
+/** A parsed header and the bytes that authenticate it. */
+export interface ParsedHeader extends MessageHeaderInfo {
+  readonly suite: AlgorithmSuite;
+  /** The serialised context (pair count and pairs; empty for no pairs): the raw AES keyring's AAD. */
+  readonly contextBytes: Uint8Array;
+  /** The header body: the AAD of the header tag. */
+  readonly body: Uint8Array;
+  readonly commitment: Uint8Array;
+  readonly tag: Uint8Array;
+}
+
+/** Reserved for the SDK's own use: `aws-crypto-public-key` carries the signature's public key. */
+export const RESERVED_CONTEXT_PREFIX = 'aws-crypto-';
+/** The context key of a signed message's public key: a compressed P-384 point, base64. */
+export const PUBLIC_KEY_CONTEXT_KEY = 'aws-crypto-public-key';
+
+const FRAMED_CONTENT = 2;
+const NON_FRAMED_CONTENT = 1;
+const UINT16_MAX = 0xffff;
+
+const fatalUtf8 = new TextDecoder('utf-8', { fatal: true });
+const lenientUtf8 = new TextDecoder();
+
+function invalid(reason: string): KmsError {
+  return new KmsError('InvalidCiphertextException', `the message header is malformed: ${reason}`);
+}
+
+/**
+ * The serialised encryption context: pair count, then each pair (sorted by the UTF-8 bytes of the
+ * key, as given) as length-prefixed key and value; no bytes at all for no pairs. Sealing checks
+ * that it fits the header's 2-byte length field.
+ */
+export function serializeContext(entries: ReadonlyArray<readonly [Uint8Array, Uint8Array]>): Uint8Array {
+  if (entries.length === 0) return new Uint8Array(0);
+  const parts: Uint8Array[] = [uint16(entries.length)];
+  for (const [key, value] of entries) {
+    check(key.length <= UINT16_MAX && value.length <= UINT16_MAX, 'encryptionContext keys and values must be at most 65,535 UTF-8 bytes each');
+    parts.push(uint16(key.length), key, uint16(value.length), value);
+  }
+  const bytes = concat(...parts);
+  check(bytes.length <= UINT16_MAX, `the encryptionContext takes ${bytes.length} bytes serialised; the message format allows 65,535`);
+  return bytes;
+}
+
+function parseContext(bytes: Uint8Array): Record<string, string> {
+  if (bytes.length === 0) return {};
+  const reader = new Reader(bytes);
+  const entries: Array<[string, string]> = [];
+  const seen = new Set<string>();
+  try {
+    const count = reader.u16();
+    if (count === 0) throw invalid('the encryption context has a length but no pairs');
+    for (let i = 0; i < count; i++) {
+      const key = fatalUtf8.decode(reader.take(reader.u16()));
+      const value = fatalUtf8.decode(reader.take(reader.u16()));
+      if (seen.has(key)) throw invalid(`the encryption context has the key "${key}" twice`);
+      seen.add(key);
+      entries.push([key, value]);
+    }
+  } catch (error) {
+    if (error instanceof KmsError) throw error;
+    throw invalid(error instanceof Incomplete ? 'the encryption context is shorter than its pairs' : 'the encryption context is not UTF-8');
+  }
+  if (reader.offset !== bytes.length) throw invalid('the encryption context has bytes after its pairs');
+  // fromEntries defines own properties, so a "__proto__" key stays a key.
+  return Object.fromEntries(entries);
+}
+
+/** One encrypted data key as the header stores it. */
+function serializeEncryptedDataKey(edk: EncryptedDataKey): Uint8Array {
+  const providerId = utf8(edk.providerId);
+  return concat(uint16(providerId.length), providerId, uint16(edk.rawInfo.length), edk.rawInfo, uint16(edk.ciphertext.length), edk.ciphertext);
+}
+
+/** What the header body is made of. */
+export interface HeaderFields {
+  readonly suite: AlgorithmSuite;
+  readonly messageId: Uint8Array;
+  readonly contextBytes: Uint8Array;
+  readonly encryptedDataKeys: readonly EncryptedDataKey[];
+  readonly frameSize: number;
+  readonly commitment: Uint8Array;
+}
+
+/** The header body, byte by byte as docs/format.md lays it out; the tag follows it. */
+export function serializeHeaderBody(fields: HeaderFields): Uint8Array {
+  return concat(
+    Uint8Array.of(MESSAGE_FORMAT_VERSION),
+    uint16(fields.suite.id),
+    fields.messageId,
+    uint16(fields.contextBytes.length),
+    fields.contextBytes,
+    uint16(fields.encryptedDataKeys.length),
+    ...fields.encryptedDataKeys.map(serializeEncryptedDataKey),
+    Uint8Array.of(FRAMED_CONTENT),
+    uint32(fields.frameSize),
+    fields.commitment,
+  );
+}
+
+/**
+ * Parses the header at the start of `bytes`. Throws {@link Incomplete} when `bytes` ends inside it
+ * (a stream may bring the rest) and `InvalidCiphertextException` when it is not a header webkms
+ * reads: another format version, a non-committing or unknown suite, more encrypted data keys than
+ * `maxEncryptedDataKeys` (checked before they are read), non-framed content.
+ */
+export function parseHeader(bytes: Uint8Array, maxEncryptedDataKeys: number): ParsedHeader {
+  const reader = new Reader(bytes);
+  const version = reader.u8();
+  if (version === 1) {
+    reader.u8();
+    throw nonCommittingError(reader.u16());
+  }
+  if (version !== MESSAGE_FORMAT_VERSION) {
+    // "AQ" and "Ag" start the base64 of version 1 and 2 messages.
+    const hint = version === 0x41 ? ' (it looks like base64 text: decode it first)' : '';
+    throw new KmsError('InvalidCiphertextException', `not a message of the AWS Encryption SDK format version 2: it starts with byte 0x${version.toString(16).padStart(2, '0')}${hint}`);
+  }
+  const suite = suiteOfId(reader.u16());
+  const messageId = reader.take(MESSAGE_ID_LENGTH);
+  const contextBytes = reader.take(reader.u16());
+  const encryptionContext = parseContext(contextBytes);
+  const edkCount = reader.u16();
+  if (edkCount === 0) throw invalid('it has no encrypted data keys');
+  if (edkCount > maxEncryptedDataKeys) {
+    throw new KmsError('InvalidCiphertextException', `the message has ${edkCount} encrypted data keys, more than maxEncryptedDataKeys (${maxEncryptedDataKeys})`);
+  }
+  const encryptedDataKeys: EncryptedDataKey[] = [];
+  for (let i = 0; i < edkCount; i++) {
+    const idBytes = reader.take(reader.u16());
+    const rawInfo = reader.take(reader.u16());
+    const ciphertext = reader.take(reader.u16());
+    let providerId: string;
+    try {
+      providerId = fatalUtf8.decode(idBytes);
+    } catch {
+      throw invalid('a key provider id is not UTF-8');
+    }
+    encryptedDataKeys.push({ providerId, providerInfo: lenientUtf8.decode(rawInfo), rawInfo, ciphertext });
+  }
+  const contentType = reader.u8();
+  if (contentType === NON_FRAMED_CONTENT) {
+    throw new KmsError('InvalidCiphertextException', 'the message has non-framed content; webkms reads framed messages only (the default of every AWS Encryption SDK)');
+  }
+  if (contentType !== FRAMED_CONTENT) throw invalid(`unknown content type ${contentType}`);
+  const frameSize = reader.u32();
+  if (frameSize === 0) throw invalid('the frame size is 0');
+  const commitment = reader.take(COMMITMENT_LENGTH);
+  const body = bytes.subarray(0, reader.offset);
+  const tag = reader.take(TAG_LENGTH);
+  return {
+    suite,
+    algorithmSuite: suite.name,
+    algorithmSuiteId: suite.id,
+    messageId,
+    encryptionContext,
+    encryptedDataKeys,
+    frameSize,
+    headerLength: reader.offset,
+    contextBytes,
+    body,
+    commitment,
+    tag,
+  };
+}
+
+const MAX_EDKS = 0xffff;
+
+/**
+ * Reads the header of a sealed message, or of its first bytes, without any key: the suite, the
+ * message id, the stored encryption context, the encrypted data keys (who can open it) and the
+ * frame size. Nothing here is authenticated until `open` has checked the header tag; use it to
+ * route a message or to check its context before opening it, not to trust it.
+ * @throws `InvalidCiphertextException` when the bytes end before the header does or are not a
+ *   version 2 header; `ValidationException` when the argument is not bytes.
+ */
+export function readHeader(sealedOrPrefix: Uint8Array | ArrayBuffer): MessageHeaderInfo {
+  const bytes = asBytes(sealedOrPrefix, 'readHeader input');
+  let header: ParsedHeader;
+  try {
+    header = parseHeader(bytes, MAX_EDKS);
+  } catch (error) {
+    if (error instanceof Incomplete) throw new KmsError('InvalidCiphertextException', `the message header is truncated: ${bytes.length} bytes given, at least ${error.needed} needed`);
+    throw error;
+  }
+  return {
+    algorithmSuite: header.algorithmSuite,
+    algorithmSuiteId: header.algorithmSuiteId,
+    messageId: header.messageId.slice(),
+    encryptionContext: header.encryptionContext,
+    encryptedDataKeys: header.encryptedDataKeys.map((edk) => ({ ...edk, rawInfo: edk.rawInfo.slice(), ciphertext: edk.ciphertext.slice() })),
+    frameSize: header.frameSize,
+    headerLength: header.headerLength,
+  };
+}

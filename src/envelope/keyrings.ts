@@ -1,0 +1,151 @@
+// What `seal` and `open` take as keys: webkms `Keyring`s (their keys write the AWS KMS keyring's
+// encrypted data keys) and `RawAesKeyring`s, alone or mixed in an array (the SDK's multi-keyring).
+import { KmsError, check } from '../errors.js';
+import { blobHeader, VERSION_TAG_LENGTH } from '../blob.js';
+import { utf8 } from '../bytes.js';
+import type { EncryptionContext } from '../context.js';
+import { Keyring } from '../keyring.js';
+import { IV_LENGTH, TAG_LENGTH, randomBytes } from '../webcrypto.js';
+import type { EncryptedDataKey } from './header.js';
+import { RawAesKeyring, rawAesPlaceholder, rawAesUnwrap, rawAesWrap } from './raw-aes-keyring.js';
+import { DATA_KEY_LENGTH } from './suites.js';
+
+/** A keyring `seal` and `open` use: a webkms `Keyring` or a `RawAesKeyring`. */
+export type EnvelopeKeyring = Keyring | RawAesKeyring;
+
+/** One keyring or several: each key adds an encrypted data key; `open` needs any one of them. */
+export type EnvelopeKeyrings = EnvelopeKeyring | readonly EnvelopeKeyring[];
+
+/** The provider id of encrypted data keys wrapped by a KMS key (here: a `Keyring` key). */
+const KMS_PROVIDER_ID = 'aws-kms';
+
+/** The encryption context in the two forms the wrapping keys take. */
+export interface WrappingContext {
+  /** As the Keyring takes it. */
+  readonly map: EncryptionContext;
+  /** Serialised as in the header (pair count and pairs): the raw AES keyring's AAD. */
+  readonly bytes: Uint8Array;
+}
+
+/** One key that wraps the message's data key. */
+export interface WrappingKey {
+  readonly crypto: Crypto;
+  /** A fresh data key and its encrypted copy (the first key generates the data key). */
+  generate(context: WrappingContext): Promise<{ dataKey: Uint8Array; edk: EncryptedDataKey }>;
+  wrap(dataKey: Uint8Array, context: WrappingContext): Promise<EncryptedDataKey>;
+  /** An encrypted data key of the size this key writes, for `sealedSize`. */
+  placeholder(): EncryptedDataKey;
+}
+
+/** The keyrings as a non-empty array, checked. */
+export function keyringList(keyrings: unknown): readonly EnvelopeKeyring[] {
+  const list = Array.isArray(keyrings) ? (keyrings as unknown[]) : [keyrings];
+  check(list.length > 0, 'at least one keyring is required');
+  for (const keyring of list) {
+    check(keyring instanceof Keyring || keyring instanceof RawAesKeyring, 'keyrings must be webkms Keyrings or RawAesKeyrings');
+  }
+  return list as readonly EnvelopeKeyring[];
+}
+
+function kmsEdk(arn: string, ciphertextBlob: Uint8Array): EncryptedDataKey {
+  return { providerId: KMS_PROVIDER_ID, providerInfo: arn, rawInfo: utf8(arn), ciphertext: ciphertextBlob };
+}
+
+function keyringKey(keyring: Keyring, keyId: string): WrappingKey {
+  return {
+    crypto: keyring.crypto,
+    async generate(context) {
+      const key = await keyring.generateDataKey({ keyId, numberOfBytes: DATA_KEY_LENGTH, encryptionContext: context.map });
+      return { dataKey: key.plaintext, edk: kmsEdk(key.arn, key.ciphertextBlob) };
+    },
+    async wrap(dataKey, context) {
+      const wrapped = await keyring.encrypt({ keyId, plaintext: dataKey, encryptionContext: context.map });
+      return kmsEdk(wrapped.arn, wrapped.ciphertextBlob);
+    },
+    placeholder() {
+      const { keyId: id, arn } = keyring.describeKey(keyId);
+      const blobLength = blobHeader(id, new Uint8Array(VERSION_TAG_LENGTH), new Uint8Array(IV_LENGTH)).length + DATA_KEY_LENGTH + TAG_LENGTH;
+      return kmsEdk(arn, new Uint8Array(blobLength));
+    },
+  };
+}
+
+function rawAesKey(keyring: RawAesKeyring): WrappingKey {
+  return {
+    crypto: keyring.crypto,
+    async generate(context) {
+      const dataKey = randomBytes(keyring.crypto, DATA_KEY_LENGTH);
+      return { dataKey, edk: await rawAesWrap(keyring, dataKey, context.bytes) };
+    },
+    wrap: (dataKey, context) => rawAesWrap(keyring, dataKey, context.bytes),
+    placeholder: () => rawAesPlaceholder(keyring),
+  };
+}
+
+/**
+ * The wrapping keys of a seal: each RawAesKeyring, and each `keyId` of each Keyring. Key ids are
+ * resolved now, so an unknown one fails before any work (`NotFoundException`).
+ */
+export function wrappingKeys(keyrings: readonly EnvelopeKeyring[], keyId: unknown): WrappingKey[] {
+  const hasKeyring = keyrings.some((keyring) => keyring instanceof Keyring);
+  const keyIds = keyId === undefined ? [] : Array.isArray(keyId) ? (keyId as unknown[]) : [keyId];
+  if (hasKeyring) {
+    check(keyIds.length > 0, 'keyId is required with a Keyring: the key (or keys) to wrap the data key under');
+    for (const id of keyIds) check(typeof id === 'string', 'keyId must be a key id, key ARN, alias name or alias ARN, or an array of them');
+  } else {
+    check(keyId === undefined, 'keyId applies to Keyrings only; a RawAesKeyring is its own key');
+  }
+  return keyrings.flatMap((keyring) => {
+    if (keyring instanceof RawAesKeyring) return [rawAesKey(keyring)];
+    return (keyIds as string[]).map((id) => {
+      keyring.describeKey(id);
+      return keyringKey(keyring, id);
+    });
+  });
+}
+
+/** Why an encrypted data key did not open, for the error when none does. */
+function reason(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/** The data key, and the WebCrypto of the keyring that unwrapped it. */
+export interface Unwrapped {
+  readonly dataKey: Uint8Array;
+  readonly crypto: Crypto;
+}
+
+/**
+ * Unwraps the data key with the first keyring, in order, that opens one of the encrypted data
+ * keys, in order. A Keyring tries each `aws-kms` key whose ARN names one of its keys; a
+ * RawAesKeyring tries each key of its namespace and name. `InvalidCiphertextException` when none opens.
+ */
+export async function unwrapDataKey(
+  keyrings: readonly EnvelopeKeyring[],
+  edks: readonly EncryptedDataKey[],
+  context: WrappingContext,
+): Promise<Unwrapped> {
+  const failures: string[] = [];
+  for (const keyring of keyrings) {
+    for (const edk of edks) {
+      try {
+        let dataKey: Uint8Array | undefined;
+        if (keyring instanceof RawAesKeyring) {
+          dataKey = await rawAesUnwrap(keyring, edk, context.bytes);
+        } else if (edk.providerId === KMS_PROVIDER_ID) {
+          // keyId = the ARN: the blob must name that very key (IncorrectKeyException otherwise).
+          const opened = await keyring.decrypt({ ciphertextBlob: edk.ciphertext, encryptionContext: context.map, keyId: edk.providerInfo });
+          dataKey = opened.plaintext;
+        }
+        if (dataKey === undefined) continue;
+        if (dataKey.length === DATA_KEY_LENGTH) return { dataKey, crypto: keyring.crypto };
+        dataKey.fill(0);
+        failures.push(`a ${edk.providerId} key unwrapped to ${dataKey.length} bytes, not ${DATA_KEY_LENGTH}`);
+      } catch (error) {
+        failures.push(`${edk.providerId}: ${reason(error)}`);
+      }
+    }
+  }
+  const tried = failures.length === 0 ? 'none of them is for these keyrings' : `those tried failed (${failures.join('; ')})`;
+  throw new KmsError('InvalidCiphertextException', `no keyring could unwrap any of the message's ${edks.length} encrypted data keys: ${tried}`);
+}

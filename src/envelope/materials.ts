@@ -1,0 +1,150 @@
+// The keys of one message. Sealing: a data key from the first wrapping key, wrapped by every key,
+// then imported as an HKDF key and zeroed. Opening: the data key unwrapped, its commitment checked
+// in constant time, the message key derived, the header authenticated. HKDF-SHA-512 with the
+// message id as salt gives every message its own AES-256 key and key commitment.
+import { KmsError } from '../errors.js';
+import { concat, timingSafeEqual, utf8 } from '../bytes.js';
+import { type EncryptionContext, contextEntries } from '../context.js';
+import { aesGcmDecrypt, aesGcmEncrypt, bufferSource, IV_LENGTH } from '../webcrypto.js';
+import { type AffinePoint } from './p384.js';
+import { generateSigningKey, publicKeyPoint } from './ecdsa.js';
+import { type EncryptedDataKey, type ParsedHeader, PUBLIC_KEY_CONTEXT_KEY, serializeContext } from './header.js';
+import { type EnvelopeKeyring, type WrappingContext, type WrappingKey, unwrapDataKey } from './keyrings.js';
+import { type AlgorithmSuite, COMMITMENT_LENGTH, DATA_KEY_LENGTH } from './suites.js';
+import { uint16 } from './wire.js';
+
+/** What every message sealed with the same data key shares (and `DataKeyCache` keeps). */
+export interface EncryptionMaterials {
+  readonly suite: AlgorithmSuite;
+  readonly crypto: Crypto;
+  /** The data key, imported as a non-extractable HKDF key; its bytes are zeroed. */
+  readonly hkdfKey: CryptoKey;
+  readonly encryptedDataKeys: readonly EncryptedDataKey[];
+  /** The serialised encryption context, the public key included for signed suites. */
+  readonly contextBytes: Uint8Array;
+  /** The private signing key of signed suites. */
+  readonly signingKey: CryptoKey | undefined;
+}
+
+/** One message's AES-256-GCM key and the commitment to it that the header stores. */
+export interface MessageKey {
+  readonly key: CryptoKey;
+  readonly commitment: Uint8Array;
+}
+
+const DERIVE_KEY_LABEL = utf8('DERIVEKEY');
+const COMMIT_KEY_LABEL = utf8('COMMITKEY');
+
+/** Imports the data key for HKDF (never extractable), then zeroes the bytes. */
+async function importDataKey(crypto: Crypto, dataKey: Uint8Array): Promise<CryptoKey> {
+  try {
+    return await crypto.subtle.importKey('raw', bufferSource(dataKey), 'HKDF', false, ['deriveBits', 'deriveKey']);
+  } catch (cause) {
+    throw new KmsError('UnsupportedOperationException', "this engine's WebCrypto cannot import an HKDF key", { cause });
+  } finally {
+    dataKey.fill(0);
+  }
+}
+
+const hkdf = (salt: Uint8Array, info: Uint8Array): HkdfParams => ({ name: 'HKDF', hash: 'SHA-512', salt: bufferSource(salt), info: bufferSource(info) });
+
+async function commitmentOf(crypto: Crypto, hkdfKey: CryptoKey, messageId: Uint8Array): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.deriveBits(hkdf(messageId, COMMIT_KEY_LABEL), hkdfKey, COMMITMENT_LENGTH * 8));
+}
+
+function messageKeyOf(crypto: Crypto, suite: AlgorithmSuite, hkdfKey: CryptoKey, messageId: Uint8Array): Promise<CryptoKey> {
+  return crypto.subtle.deriveKey(
+    hkdf(messageId, concat(uint16(suite.id), DERIVE_KEY_LABEL)),
+    hkdfKey,
+    { name: 'AES-GCM', length: DATA_KEY_LENGTH * 8 },
+    false,
+    ['encrypt', 'decrypt'],
+  );
+}
+
+/** The key and key commitment of a new message. */
+export async function deriveMessageKey(materials: EncryptionMaterials, messageId: Uint8Array): Promise<MessageKey> {
+  const { crypto, suite, hkdfKey } = materials;
+  const [commitment, key] = await Promise.all([commitmentOf(crypto, hkdfKey, messageId), messageKeyOf(crypto, suite, hkdfKey, messageId)]);
+  return { key, commitment };
+}
+
+/** The header tag: AES-GCM of nothing, all-zero IV, the header body as AAD. */
+export async function headerTag(crypto: Crypto, key: CryptoKey, body: Uint8Array): Promise<Uint8Array> {
+  return aesGcmEncrypt(crypto, key, new Uint8Array(IV_LENGTH), new Uint8Array(0), body);
+}
+
+/**
+ * New materials: a signing key first for signed suites (its public key joins the context that
+ * every wrap binds), then the data key from the first wrapping key and its copies from the others.
+ */
+export async function newEncryptionMaterials(
+  keys: readonly WrappingKey[],
+  suite: AlgorithmSuite,
+  encryptionContext: EncryptionContext,
+): Promise<EncryptionMaterials> {
+  const generator = keys[0]!;
+  const { crypto } = generator;
+  const signing = suite.signed ? await generateSigningKey(crypto) : undefined;
+  const map = signing ? { ...encryptionContext, [PUBLIC_KEY_CONTEXT_KEY]: signing.publicKey } : encryptionContext;
+  const context: WrappingContext = { map, bytes: serializeContext(contextEntries(map)) };
+  const { dataKey, edk } = await generator.generate(context);
+  try {
+    const others = await Promise.all(keys.slice(1).map((key) => key.wrap(dataKey, context)));
+    return {
+      suite,
+      crypto,
+      hkdfKey: await importDataKey(crypto, dataKey),
+      encryptedDataKeys: [edk, ...others],
+      contextBytes: context.bytes,
+      signingKey: signing?.privateKey,
+    };
+  } finally {
+    dataKey.fill(0);
+  }
+}
+
+/** What opening a message needs once its header is authenticated. */
+export interface DecryptionMaterials {
+  readonly crypto: Crypto;
+  readonly key: CryptoKey;
+  /** The signature's public key, for signed suites. */
+  readonly publicKey: AffinePoint | undefined;
+}
+
+function checkRequiredContext(stored: Readonly<Record<string, string>>, required: EncryptionContext | undefined): void {
+  // Validates the argument the way every other context argument is validated.
+  contextEntries(required);
+  for (const [key, value] of Object.entries(required ?? {})) {
+    if (!Object.hasOwn(stored, key)) throw new KmsError('InvalidCiphertextException', `the message's encryption context lacks the required key "${key}"`);
+    if (stored[key] !== value) throw new KmsError('InvalidCiphertextException', `the message's encryption context has another value for the required key "${key}"`);
+  }
+}
+
+/**
+ * Checks a parsed header and returns the message key: the required context, the public key of
+ * signed suites (and its absence otherwise), the data key, the key commitment (constant time,
+ * before the message key is even derived), the header tag. Every failure is an
+ * `InvalidCiphertextException`.
+ */
+export async function openHeader(
+  keyrings: readonly EnvelopeKeyring[],
+  header: ParsedHeader,
+  requiredContext: EncryptionContext | undefined,
+): Promise<DecryptionMaterials> {
+  checkRequiredContext(header.encryptionContext, requiredContext);
+  const storedKey = Object.hasOwn(header.encryptionContext, PUBLIC_KEY_CONTEXT_KEY) ? header.encryptionContext[PUBLIC_KEY_CONTEXT_KEY] : undefined;
+  if (!header.suite.signed && storedKey !== undefined) {
+    throw new KmsError('InvalidCiphertextException', 'the message has a public key in its encryption context but its algorithm suite is not signed');
+  }
+  const publicKey = header.suite.signed ? publicKeyPoint(storedKey) : undefined;
+  const { dataKey, crypto } = await unwrapDataKey(keyrings, header.encryptedDataKeys, { map: header.encryptionContext, bytes: header.contextBytes });
+  const hkdfKey = await importDataKey(crypto, dataKey);
+  const commitment = await commitmentOf(crypto, hkdfKey, header.messageId);
+  if (!timingSafeEqual(commitment, header.commitment)) {
+    throw new KmsError('InvalidCiphertextException', 'the key commitment does not match the data key: the message was changed, or made to decrypt differently under different keys');
+  }
+  const key = await messageKeyOf(crypto, header.suite, hkdfKey, header.messageId);
+  await aesGcmDecrypt(crypto, key, new Uint8Array(IV_LENGTH), header.tag, header.body, 'the message header failed authentication: it was changed');
+  return { crypto, key, publicKey };
+}

@@ -1,0 +1,228 @@
+// Opening a message: the header is parsed and authenticated, then frames are read in order and
+// decrypted with several in flight, each released only once its tag verifies; the footer
+// signature of signed suites is checked last. One state machine serves `open` (the whole message
+// at once) and `openStream` (bytes as they come).
+import { KmsError, check } from '../errors.js';
+import type { EncryptionContext } from '../context.js';
+import { concat } from '../bytes.js';
+import { decryptFrame, FINAL_FRAME_OVERHEAD, readFrame } from './body.js';
+import { verify, verifyDigestSignature } from './ecdsa.js';
+import { readFooter } from './footer.js';
+import { type ParsedHeader, parseHeader } from './header.js';
+import { dataBytes, type SealData } from './input.js';
+import { type EnvelopeKeyrings, type EnvelopeKeyring, keyringList } from './keyrings.js';
+import { type DecryptionMaterials, openHeader } from './materials.js';
+import { Ordered, framesInFlight } from './ordered.js';
+import type { AffinePoint } from './p384.js';
+import { ByteQueue } from './queue.js';
+import { Sha384 } from './sha384.js';
+import { Incomplete, Reader } from './wire.js';
+
+/** Options of `open` and `openStream`. */
+export interface OpenOptions {
+  /**
+   * Pairs the message's encryption context must contain, with these values (the SDK's "required
+   * encryption context"); other stored pairs are allowed. `InvalidCiphertextException` otherwise.
+   */
+  encryptionContext?: EncryptionContext;
+  /**
+   * The most encrypted data keys a message may carry (1–65,535; default 10). Each one may cost an
+   * unwrap attempt, so a bound refuses headers made to waste time; raise it for messages sealed
+   * under more keys.
+   */
+  maxEncryptedDataKeys?: number;
+}
+
+/** Default of `maxEncryptedDataKeys`. */
+const DEFAULT_MAX_ENCRYPTED_DATA_KEYS = 10;
+
+/** How the footer signature is checked: over the whole message with WebCrypto, or a streamed hash. */
+export interface SignatureCheck {
+  /** Receives header and body bytes, in order. */
+  update(bytes: Uint8Array): void;
+  /** Checks the signature over the first `signedLength` bytes of the message. */
+  verify(crypto: Crypto, point: AffinePoint, signature: Uint8Array, signedLength: number): Promise<void>;
+}
+
+/** For `open`: the message is all in memory, so WebCrypto verifies it in one call. */
+function wholeMessageCheck(message: Uint8Array): SignatureCheck {
+  return {
+    update: () => undefined,
+    verify: (crypto, point, signature, signedLength) => verify(crypto, point, signature, message.subarray(0, signedLength)),
+  };
+}
+
+/** For `openStream`: a SHA-384 state instead of the message. */
+export function streamedCheck(): SignatureCheck {
+  const hash = new Sha384();
+  return {
+    update: (bytes) => hash.update(bytes),
+    verify: async (_crypto, point, signature) => verifyDigestSignature(point, hash.digest(), signature),
+  };
+}
+
+type State = 'header' | 'frames' | 'footer' | 'end' | 'failed';
+
+function truncated(where: string): KmsError {
+  return new KmsError('InvalidCiphertextException', `the message is truncated: it ends ${where}`);
+}
+
+/** Parses and decrypts one message fed in pieces; plaintext goes to `release`, frame by frame, in order. */
+export class MessageOpener {
+  readonly #keyrings: readonly EnvelopeKeyring[];
+  readonly #required: EncryptionContext | undefined;
+  readonly #maxEdks: number;
+  readonly #release: (plaintext: Uint8Array) => void;
+  readonly #fail: (error: unknown) => void;
+  readonly #signatureCheck: () => SignatureCheck;
+  readonly #queue = new ByteQueue();
+  #state: State = 'header';
+  /** Bytes the next parse needs before it can succeed. */
+  #needed = 1;
+  /** Bytes of the message consumed so far. */
+  #consumed = 0;
+  #header: ParsedHeader | undefined;
+  #materials: DecryptionMaterials | undefined;
+  #signature: SignatureCheck | undefined;
+  #footer: Uint8Array | undefined;
+  #ordered: Ordered<Uint8Array> | undefined;
+  #sequenceNumber = 1;
+
+  /**
+   * @param keyrings - who may unwrap the data key.
+   * @param options - required context, EDK bound.
+   * @param release - receives each frame's plaintext once it authenticated.
+   * @param signatureCheck - makes the signature check for signed messages.
+   * @param fail - told at once when a frame fails, even between writes.
+   */
+  constructor(
+    keyrings: EnvelopeKeyrings,
+    options: OpenOptions,
+    release: (plaintext: Uint8Array) => void,
+    signatureCheck: () => SignatureCheck,
+    fail: (error: unknown) => void = () => undefined,
+  ) {
+    check(typeof options === 'object' && options !== null, 'options must be an object');
+    this.#keyrings = keyringList(keyrings);
+    this.#required = options.encryptionContext;
+    const max = options.maxEncryptedDataKeys ?? DEFAULT_MAX_ENCRYPTED_DATA_KEYS;
+    check(Number.isInteger(max) && max >= 1 && max <= 0xffff, 'maxEncryptedDataKeys must be an integer from 1 to 65,535');
+    this.#maxEdks = max;
+    this.#release = release;
+    this.#fail = fail;
+    this.#signatureCheck = signatureCheck;
+  }
+
+  /** Feeds the next bytes of the message. */
+  async write(bytes: Uint8Array): Promise<void> {
+    this.#queue.push(bytes);
+    await this.#guard(() => this.#process(false));
+  }
+
+  /** The message has ended: it must be complete, every frame authentic, the signature valid. */
+  async end(): Promise<void> {
+    await this.#guard(() => this.#process(true));
+  }
+
+  async #guard(step: () => Promise<void>): Promise<void> {
+    if (this.#state === 'failed') throw new KmsError('InvalidCiphertextException', 'the message already failed to open');
+    try {
+      await step();
+    } catch (error) {
+      this.#state = 'failed';
+      throw error;
+    }
+  }
+
+  async #process(ended: boolean): Promise<void> {
+    for (;;) {
+      if (this.#state === 'end') return this.#finish(ended);
+      if (this.#queue.length < this.#needed) {
+        if (ended) throw truncated(this.#where());
+        return;
+      }
+      try {
+        if (this.#state === 'header') await this.#readHeader();
+        else if (this.#state === 'frames') await this.#readFrame();
+        else this.#readFooter();
+      } catch (error) {
+        if (!(error instanceof Incomplete)) throw error;
+        this.#needed = error.needed;
+      }
+    }
+  }
+
+  #where(): string {
+    if (this.#state === 'header') return 'inside its header';
+    if (this.#state === 'frames') return `before its final frame (inside or before frame ${this.#sequenceNumber})`;
+    return 'inside its signature footer';
+  }
+
+  /** Consumes `length` bytes of `view` (the queue's head) as part of the signed message. */
+  #consume(view: Uint8Array, length: number): void {
+    this.#signature?.update(view.subarray(0, length));
+    this.#queue.skip(length);
+    this.#consumed += length;
+    this.#needed = 1;
+  }
+
+  async #readHeader(): Promise<void> {
+    const view = this.#queue.peek(this.#queue.length);
+    const header = parseHeader(view, this.#maxEdks);
+    if (header.suite.signed) this.#signature = this.#signatureCheck();
+    this.#consume(view, header.headerLength);
+    this.#materials = await openHeader(this.#keyrings, header, this.#required);
+    this.#header = header;
+    this.#ordered = new Ordered(framesInFlight(header.frameSize), this.#release, this.#fail);
+    this.#state = 'frames';
+  }
+
+  async #readFrame(): Promise<void> {
+    const header = this.#header!;
+    const { crypto, key } = this.#materials!;
+    const view = this.#queue.peek(header.frameSize + FINAL_FRAME_OVERHEAD);
+    const reader = new Reader(view);
+    const frame = readFrame(reader, header.frameSize, this.#sequenceNumber);
+    // WebCrypto copies its input before returning, so the queue may drop these bytes now.
+    const plaintext = decryptFrame(crypto, key, header.messageId, frame);
+    this.#consume(view, reader.offset);
+    this.#sequenceNumber++;
+    if (frame.final) this.#state = header.suite.signed ? 'footer' : 'end';
+    await this.#ordered!.push(plaintext);
+  }
+
+  #readFooter(): void {
+    const view = this.#queue.peek(2 + 0xffff);
+    const reader = new Reader(view);
+    this.#footer = readFooter(reader).slice();
+    this.#queue.skip(reader.offset);
+    this.#state = 'end';
+  }
+
+  async #finish(ended: boolean): Promise<void> {
+    if (this.#queue.length > 0) {
+      throw new KmsError('InvalidCiphertextException', 'the message has bytes after its end: it was extended, or two messages were joined');
+    }
+    if (!ended) return;
+    await this.#ordered!.drain();
+    if (this.#signature) {
+      await this.#signature.verify(this.#materials!.crypto, this.#materials!.publicKey!, this.#footer!, this.#consumed);
+    }
+  }
+}
+
+/**
+ * Opens a sealed message in one call: the plaintext, returned only once every frame, the header
+ * and (for signed suites) the signature have verified.
+ * @throws `InvalidCiphertextException` for anything wrong with the message: not the format, a
+ *   non-committing suite, no keyring able to unwrap the data key, a missing required context
+ *   pair, a changed, truncated, extended or reordered message, a bad signature.
+ */
+export async function open(keyrings: EnvelopeKeyrings, sealed: SealData, options: OpenOptions = {}): Promise<Uint8Array> {
+  const message = await dataBytes(sealed, 'sealed');
+  const parts: Uint8Array[] = [];
+  const opener = new MessageOpener(keyrings, options, (plaintext) => parts.push(plaintext), () => wholeMessageCheck(message));
+  await opener.write(message);
+  await opener.end();
+  return parts.length === 1 ? parts[0]! : concat(...parts);
+}
