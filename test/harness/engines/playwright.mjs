@@ -1,0 +1,56 @@
+// chromium and firefox through the `playwright` library, as the projects of playwright.config.ts
+// describe them. Each browser is launched once, as a browser server so that its PID is known
+// (procs.mjs stops it whatever happens), and keeps its page open from the suite to interop.
+import * as esbuild from 'esbuild';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import * as playwright from 'playwright';
+import { pageCall, pageState, servePage } from '../browser.mjs';
+import { stop, track } from '../procs.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const APT = { chromium: ['chromium'], firefox: ['firefox-esr'] };
+const LAUNCH_TIMEOUT = 60_000;
+
+let config;
+/** playwright.config.ts, compiled next to the bundles (Node 20 cannot import TypeScript). */
+async function project(engine) {
+  if (!config) {
+    const outfile = path.join(ROOT, '.harness/playwright.config.mjs');
+    await esbuild.build({ entryPoints: [path.join(ROOT, 'playwright.config.ts')], outfile, format: 'esm', platform: 'node', logLevel: 'silent' });
+    config = (await import(pathToFileURL(outfile).href)).default;
+  }
+  const found = config.projects.find((p) => p.name === engine);
+  if (!found) throw new Error(`playwright.config.ts has no project named ${engine}`);
+  return found.use;
+}
+
+export async function requirements(engine) {
+  return { files: [(await project(engine)).launchOptions.executablePath], apt: APT[engine] };
+}
+
+export async function open(engine, { bundle }) {
+  const { browserName, channel, headless, launchOptions } = await project(engine);
+  const type = playwright[browserName];
+  const page = await servePage(engine, bundle);
+  let server, browser;
+  const close = async () => {
+    await browser?.close().catch(() => {});
+    await server?.close().catch(() => {});
+    if (server) await stop(server.process());
+    await page.close();
+  };
+  try {
+    server = await type.launchServer({ ...launchOptions, channel, headless, host: '127.0.0.1', port: 0, timeout: LAUNCH_TIMEOUT });
+    track(server.process());
+    browser = await type.connect(server.wsEndpoint(), { timeout: LAUNCH_TIMEOUT });
+    const tab = await browser.newPage();
+    await tab.goto(page.url, { timeout: LAUNCH_TIMEOUT });
+    const loaded = await (await tab.waitForFunction(pageState, null, { timeout: LAUNCH_TIMEOUT })).jsonValue();
+    if (!loaded.ok) throw new Error(loaded.error);
+    return { version: browser.version(), call: (name, arg) => tab.evaluate(pageCall, [name, arg]), close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

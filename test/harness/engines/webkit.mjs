@@ -1,0 +1,60 @@
+// webkit: WebKitGTK's MiniBrowser driven by WebKitWebDriver (W3C WebDriver, webdriver.mjs), on
+// an Xvfb display of its own. Playwright's WebKit build cannot be installed here; Debian's can.
+import fs from 'node:fs';
+import { pageCall, pageState, servePage } from '../browser.mjs';
+import { freePort, start, stop, waitFor } from '../procs.mjs';
+import { newSession, ready } from '../webdriver.mjs';
+
+const DRIVER = '/usr/bin/WebKitWebDriver';
+const XVFB = '/usr/bin/Xvfb';
+const STEP_TIMEOUT = 30_000;
+// A day, not infinity: the runner's own timeout (WEBKMS_TIMEOUT) decides when a call has hung.
+const SCRIPT_TIMEOUT = 24 * 3600_000;
+
+/** MiniBrowser sits in the multiarch directory: /usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/... */
+function miniBrowser() {
+  const found = fs.readdirSync('/usr/lib').map((dir) => `/usr/lib/${dir}/webkit2gtk-4.1/MiniBrowser`).find((f) => fs.existsSync(f));
+  return found ?? '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
+}
+
+export const requirements = () => ({ files: [DRIVER, XVFB, miniBrowser()], apt: ['webkit2gtk-driver', 'xvfb'] });
+
+/** An X server on a free display; -displayfd makes it print the display number once it accepts clients. */
+async function startXvfb() {
+  const xvfb = start(XVFB, ['-displayfd', '3', '-screen', '0', '1280x800x24', '-nolisten', 'tcp'], { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+  let printed = '';
+  xvfb.stdio[3].on('data', (data) => { printed += data; });
+  const display = await waitFor(async () => printed.includes('\n') && `:${printed.trim()}`, { timeoutMs: STEP_TIMEOUT, what: 'Xvfb start', child: xvfb });
+  return { xvfb, display };
+}
+
+export async function open(engine, { bundle }) {
+  const page = await servePage(engine, bundle);
+  let xvfb, driver, session;
+  const close = async () => {
+    await session?.end().catch(() => {});
+    await stop(driver);
+    await stop(xvfb);
+    await page.close();
+  };
+  try {
+    let display;
+    ({ xvfb, display } = await startXvfb());
+    const port = await freePort();
+    driver = start(DRIVER, [`--port=${port}`, '--host=127.0.0.1'], { env: { ...process.env, DISPLAY: display } });
+    const base = `http://127.0.0.1:${port}`;
+    await waitFor(() => ready(base), { timeoutMs: STEP_TIMEOUT, what: 'WebKitWebDriver start', child: driver });
+    session = await newSession(base, {
+      'webkitgtk:browserOptions': { binary: miniBrowser(), args: ['--automation'] },
+      timeouts: { script: SCRIPT_TIMEOUT, pageLoad: STEP_TIMEOUT },
+    }, STEP_TIMEOUT);
+    await session.navigate(page.url);
+    const loaded = await waitFor(() => session.execute(`return (${pageState})();`), { timeoutMs: STEP_TIMEOUT, what: 'loading the test page' });
+    if (!loaded.ok) throw new Error(loaded.error);
+    const version = `WebKitGTK ${session.capabilities.browserVersion}`; // browserName is MiniBrowser
+    return { version, call: (name, arg) => session.execute(`return (${pageCall})(arguments[0]);`, [[name, arg]], SCRIPT_TIMEOUT), close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

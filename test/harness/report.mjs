@@ -1,0 +1,54 @@
+// The end of a run: every failure with its message, the per-engine table, the engines that did
+// not run, and last, alone on its line, "N passed, N failed, N skipped" over all engines.
+
+const indent = (text, by) => text.split('\n').map((line) => by + line).join('\n');
+
+/** `results`: [{ engine, version, passed, failed, skipped, seconds, failures, metrics }]; `notRun`: engine → why. */
+export function printReport(results, notRun) {
+  // A failure seen the same in several engines is printed once, with the engines' names.
+  const failures = new Map();
+  for (const { engine, failures: list } of results) {
+    for (const { name, message } of list) {
+      const key = `${name}\n${message}`;
+      if (!failures.has(key)) failures.set(key, { name, message, engines: [] });
+      failures.get(key).engines.push(engine);
+    }
+  }
+  if (failures.size) console.log('\nFAILURES');
+  for (const { name, message, engines } of failures.values()) {
+    console.log(`\n  [${engines.join(', ')}] ${name}\n${indent(message, '      ')}`);
+  }
+
+  // Counts the tests publish (test/support/metrics.mjs): engines with the same count on one line.
+  const metrics = [...new Set(results.flatMap((r) => Object.keys(r.metrics)))].sort();
+  if (metrics.length) console.log('\nMETRICS');
+  for (const metric of metrics) {
+    const byValue = new Map();
+    for (const { engine, metrics: counts } of results) byValue.set(counts[metric] ?? 0, [...(byValue.get(counts[metric] ?? 0) ?? []), engine]);
+    console.log(`  ${metric}: ${[...byValue].map(([value, engines]) => `${value} in ${engines.join(', ')}`).join('; ')}`);
+  }
+
+  const columns = [
+    ['engine', (r) => r.engine, 'left'],
+    ['version', (r) => r.version || '-', 'left'],
+    ['passed', (r) => r.passed],
+    ['failed', (r) => r.failed],
+    ['skipped', (r) => r.skipped],
+    ['seconds', (r) => r.seconds.toFixed(1)],
+  ];
+  const cells = [columns.map(([title]) => title), ...results.map((r) => columns.map(([, get]) => String(get(r))))];
+  const widths = columns.map((_, i) => Math.max(...cells.map((row) => row[i].length)));
+  console.log('');
+  for (const row of cells) {
+    console.log(row.map((cell, i) => (columns[i][2] === 'left' ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ').trimEnd());
+  }
+
+  if (notRun.size) {
+    console.log('');
+    for (const [engine, why] of notRun) console.log(`!!! ${engine} NOT RUN: ${why}`);
+  }
+
+  const total = (key) => results.reduce((sum, r) => sum + r[key], 0);
+  console.log(`\n${total('passed')} passed, ${total('failed')} failed, ${total('skipped')} skipped`);
+  return total('failed');
+}

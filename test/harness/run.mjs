@@ -1,0 +1,215 @@
+// `npm test`: every test/*.test.mjs (after the harness's own test/harness/smoke.test.mjs) in eight
+// engines, then the interop matrices of test/interop.mjs and test/*-interop.mjs across them; a
+// table per engine, and last "N passed, N failed, N skipped". Exit code 1 on any failure.
+//
+//   npm test                               all eight engines
+//   npm test -- deno                       one engine (same as WEBKMS_ENGINES=deno npm test)
+//   WEBKMS_ENGINES=node,firefox npm test   a few: node peculiar deno bun workerd chromium firefox webkit
+//   WEBKMS_VERBOSE=1 npm test              also print each engine's uvu report
+//   WEBKMS_TIMEOUT=120 npm test            seconds an engine may take per step (default 300, also
+//                                          the most Node's fetch waits for workerd and WebKit)
+//
+// An engine that cannot run (not root, so no apt-get; excluded by WEBKMS_ENGINES) is reported as
+// NOT RUN; under CI=true every engine must run, and each one that does not counts as a failure.
+//
+// Phase 1 starts each engine, loads the test bundle (bundle.mjs), runs the uvu suite and the
+// interop modules' `produce` (test/interop.mjs, test/*-interop.mjs); phase 2 hands every live
+// engine what all of them produced to `consume`.
+// Engines stay open in between (Firefox alone takes seconds to launch), then are stopped by PID.
+import os from 'node:os';
+import path from 'node:path';
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { ensureNodeModules, ensureSystemPackages } from './install.mjs';
+import { killAll, withTimeout } from './procs.mjs';
+import { printReport } from './report.mjs';
+import { parseUvuReport } from './uvu-report.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const OUT = path.join(ROOT, '.harness');
+
+/** Engine → its driver (engines/<driver>.mjs) and the kind of bundle it loads (bundle.mjs). */
+const ENGINES = {
+  node: { driver: 'process', target: 'process' },
+  peculiar: { driver: 'process', target: 'process' },
+  deno: { driver: 'process', target: 'process' },
+  bun: { driver: 'process', target: 'process' },
+  workerd: { driver: 'workerd', target: 'worker' },
+  chromium: { driver: 'playwright', target: 'browser' },
+  firefox: { driver: 'playwright', target: 'browser' },
+  webkit: { driver: 'webkit', target: 'browser' },
+};
+// Longest first, so that the engines finishing last are short ones: by the seconds each took last
+// time (.harness/seconds.json), else slowest to launch first.
+const START_ORDER = ['firefox', 'webkit', 'chromium', 'workerd', 'deno', 'bun', 'node', 'peculiar'];
+const SECONDS_FILE = path.join(OUT, 'seconds.json');
+// The suites are CPU-bound: more engines at once than cores only makes each one slower.
+const CONCURRENCY = Math.max(2, os.availableParallelism());
+const TIMEOUT = Number(process.env.WEBKMS_TIMEOUT || 300) * 1000;
+const CI = process.env.CI === 'true';
+const VERBOSE = Boolean(process.env.WEBKMS_VERBOSE);
+
+const log = (message) => console.log(`[harness] ${message}`);
+
+function selectedEngines() {
+  const names = (process.argv.slice(2).join(',') || process.env.WEBKMS_ENGINES || Object.keys(ENGINES).join(','))
+    .split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = names.filter((name) => !(name in ENGINES));
+  if (unknown.length) throw new Error(`unknown engine(s) ${unknown.join(', ')}; known: ${Object.keys(ENGINES).join(' ')}`);
+  return Object.keys(ENGINES).filter((name) => names.includes(name));
+}
+
+function fail(result, name, message) {
+  result.failed++;
+  result.failures.push({ name, message });
+}
+
+/** Run `task` on every item, at most `limit` at a time. */
+async function pool(items, limit, task) {
+  const queue = [...items];
+  await Promise.all(Array.from({ length: limit }, async () => {
+    while (queue.length) await task(queue.shift());
+  }));
+}
+
+/** Install what is missing; returns the drivers of the engines that can run, and why others cannot. */
+async function prepare(selected) {
+  fs.mkdirSync(OUT, { recursive: true });
+  ensureNodeModules(ROOT, OUT);
+  const drivers = {};
+  for (const engine of selected) drivers[engine] = await import(`./engines/${ENGINES[engine].driver}.mjs`);
+  const needs = new Map(await Promise.all(selected.map(async (engine) => [engine, await drivers[engine].requirements(engine)])));
+  const notRun = ensureSystemPackages(needs, OUT);
+  for (const engine of Object.keys(ENGINES)) {
+    if (!selected.includes(engine)) notRun.set(engine, 'not selected (WEBKMS_ENGINES or npm test -- <engines>)');
+    if (notRun.has(engine)) delete drivers[engine];
+  }
+  return { drivers, notRun };
+}
+
+/** One bundle per kind of engine; one that does not build is kept as its Error and fails its engines. */
+async function bundle(engines) {
+  const { buildBundle, testFiles } = await import('./bundle.mjs');
+  const files = testFiles();
+  const targets = [...new Set(engines.map((engine) => ENGINES[engine].target))];
+  const bundles = Object.fromEntries(await Promise.all(targets.map(async (target) => {
+    fs.mkdirSync(path.join(OUT, target), { recursive: true });
+    return [target, await buildBundle(target, files, path.join(OUT, target, 'bundle.js')).catch((error) => error)];
+  })));
+  return { files, bundles };
+}
+
+/** Both phases in every engine of `drivers`, adding to `results` (engine → counts). */
+async function runEngines(drivers, { files, bundles }, results) {
+  const sessions = new Map();
+  const produced = {};
+  // A failure is named after its step, so that one problem in several engines reads once.
+  const call = async (engine, name, arg) => {
+    const answer = await withTimeout(sessions.get(engine).call(name, arg), TIMEOUT, name);
+    if (!answer.ok) throw new Error(answer.error);
+    return answer.value;
+  };
+  const start = async (engine) => {
+    const target = bundles[ENGINES[engine].target];
+    if (target instanceof Error) throw target;
+    const opening = drivers[engine].open(engine, { bundle: target });
+    // After a timeout the driver may still be starting: close what it ends up with.
+    const session = await withTimeout(opening, TIMEOUT, 'start').catch((error) => {
+      opening.then((late) => late.close(), () => {});
+      throw error;
+    });
+    sessions.set(engine, session);
+    return session;
+  };
+  const close = async (engine) => {
+    const session = sessions.get(engine);
+    sessions.delete(engine);
+    await session?.close().catch((error) => log(`${engine}: stopping it failed: ${error.message}`));
+  };
+  // Seconds an engine was busy, not waiting for the others between the phases.
+  const timed = async (engine, step) => {
+    const started = performance.now();
+    await step(results.get(engine));
+    results.get(engine).seconds += (performance.now() - started) / 1000;
+  };
+
+  let last = {};
+  try { last = JSON.parse(fs.readFileSync(SECONDS_FILE, 'utf8')); } catch { /* first run */ }
+  const order = START_ORDER.filter((engine) => engine in drivers);
+  order.sort((a, b) => (last[b] ?? Infinity) - (last[a] ?? Infinity) || START_ORDER.indexOf(a) - START_ORDER.indexOf(b));
+
+  try {
+    // Phase 1: start, uvu suite, produce.
+    await pool(order, CONCURRENCY, (engine) => timed(engine, async (result) => {
+      let step = 'engine start';
+      try {
+        result.version = (await start(engine)).version;
+        step = 'uvu suite';
+        const { output, crash, metrics } = await call(engine, 'suite');
+        if (VERBOSE) console.log(`\n[${engine}]\n${output}`);
+        const report = parseUvuReport(output, files);
+        result.passed += report.passed;
+        result.failed += report.failed;
+        result.skipped += report.skipped;
+        result.failures.push(...report.failures);
+        result.metrics = metrics;
+        if (crash) fail(result, 'uvu crashed', crash);
+        const interop = await call(engine, 'produce').catch((error) => ({ failures: [{ name: 'interop: produce', message: error.message }] }));
+        if (interop.produced) produced[engine] = interop.produced;
+        for (const { name, message } of interop.failures) fail(result, name, message); // the engine stays for phase 2
+      } catch (error) {
+        fail(result, step, error.message);
+        await close(engine);
+      }
+      const stopped = sessions.has(engine) ? '' : ` (stopped: ${step} failed)`;
+      log(`${engine}: ${result.passed} passed, ${result.failed} failed, ${result.skipped} skipped${stopped}`);
+    }));
+
+    // Phase 2: every live engine decrypts what every engine produced.
+    await Promise.all([...sessions.keys()].map((engine) => timed(engine, async (result) => {
+      try {
+        const checks = await call(engine, 'consume', produced);
+        result.passed += checks.passed;
+        result.failed += checks.failed;
+        result.failures.push(...checks.failures);
+      } catch (error) {
+        fail(result, 'interop: consume', error.message);
+      } finally {
+        await close(engine);
+      }
+    })));
+  } finally {
+    await Promise.all([...sessions.keys()].map(close));
+  }
+
+  const busy = [...results.values()].filter((r) => r.version).map((r) => [r.engine, Math.round(r.seconds * 10) / 10]);
+  fs.writeFileSync(SECONDS_FILE, JSON.stringify({ ...last, ...Object.fromEntries(busy) }));
+}
+
+async function main() {
+  const { drivers, notRun } = await prepare(selectedEngines());
+  const engines = Object.keys(drivers);
+  const results = new Map(Object.keys(ENGINES).filter((e) => e in drivers || CI).map((engine) => [engine, {
+    engine, version: '', passed: 0, failed: 0, skipped: 0, seconds: 0, failures: [], metrics: {},
+  }]));
+  if (CI) for (const [engine, why] of notRun) fail(results.get(engine), 'engine not run, and CI=true requires every engine', why);
+
+  const tests = await bundle(engines);
+  log(`${tests.files.length} test files, engines: ${engines.join(' ') || 'none'}`);
+  await runEngines(drivers, tests, results);
+  return printReport([...results.values()], notRun);
+}
+
+// Stop what was started even on Ctrl-C or a crash of the runner itself.
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => { killAll(); process.exit(130); });
+process.on('exit', killAll);
+
+main().then(
+  (failed) => process.exit(failed ? 1 : 0),
+  (error) => {
+    // Setup itself failed (npm ci, an unknown engine name): still end with the summary line.
+    console.error(`\n[harness] ${error?.message ?? error}`);
+    console.log('\n0 passed, 1 failed, 0 skipped');
+    process.exit(1);
+  },
+);
