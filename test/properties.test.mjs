@@ -51,15 +51,15 @@ properties('wrap then unwrap returns the data key, whatever the key, size, conte
 properties('any other context fails: a changed value, a renamed key, a pair added or removed', async () => {
   await fc.assert(
     fc.asyncProperty(keyArb, contextArb, text, text, fc.nat(3), async (material, encryptionContext, k, v, how) => {
-      const keys = Object.keys(encryptionContext);
-      const other = { ...encryptionContext };
-      if (how === 0 && keys.length) other[keys[0]] = `${other[keys[0]]}x`;
-      else if (how === 1 && keys.length) {
-        delete other[keys[0]];
-        other[`${keys[0]}\u0000`] = encryptionContext[keys[0]];
-      } else if (how === 2 && keys.length) delete other[keys[0]];
-      else if (k in encryptionContext) other[k] = `${encryptionContext[k]}${v}!`;
-      else other[k] = v;
+      // Built from entries, never by assignment: a key named "__proto__" must stay an own pair.
+      const entries = Object.entries(encryptionContext);
+      const [first] = entries;
+      if (how === 0 && first) entries[0] = [first[0], `${first[1]}x`];
+      else if (how === 1 && first) entries[0] = [`${first[0]}\u0000`, first[1]];
+      else if (how === 2 && first) entries.shift();
+      else if (Object.hasOwn(encryptionContext, k)) entries.push([k, `${encryptionContext[k]}${v}!`]);
+      else entries.push([k, v]);
+      const other = Object.fromEntries(entries);
       const keyring = await keyringWith(material);
       const key = await keyring.generateDataKey({ keyId: 'prop', encryptionContext });
       return failsAsInvalidCiphertext(keyring.decrypt({ ciphertextBlob: key.ciphertextBlob, encryptionContext: other }));
