@@ -59,10 +59,11 @@ blobs('every mutated blob is an InvalidCiphertextException and releases no plain
   let done = 0;
   while (done < BLOB_MUTATIONS) {
     const batch = [];
-    for (let i = 0; i < 500 && done < BLOB_MUTATIONS; i++, done++) {
+    while (batch.length < 500 && done < BLOB_MUTATIONS) {
       const original = originals[random.int(originals.length)].ciphertextBlob;
       const mutated = mutate(original, random);
       if (sameBytes(mutated, original)) continue; // a flip that flipped back is no mutation
+      done++;
       batch.push(
         keyring.decrypt({ ciphertextBlob: mutated, encryptionContext }).then(
           () => `seed ${seed}: a mutated blob decrypted`,

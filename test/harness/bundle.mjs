@@ -14,14 +14,22 @@ const API = path.join(HERE, 'runtime/api.mjs');
 /** Resolution differs by kind of engine: Node's packages, browsers' builds, Workers' conditions. */
 const TARGETS = {
   process: { platform: 'node' },
+  // Node alone also runs test/node-only/: tests whose oracle is a Node-only peer (the official AWS
+  // Encryption SDK for Node), not engine differences.
+  node: { platform: 'node' },
   browser: { platform: 'browser' },
   worker: { platform: 'neutral', conditions: ['workerd', 'worker', 'browser'], mainFields: ['browser', 'module', 'main'] },
 };
 
-/** The harness's own smoke test first, then test/*.test.mjs in name order; paths relative to the repo. */
-export function testFiles() {
-  const tests = fs.readdirSync(path.join(ROOT, 'test')).filter((f) => f.endsWith('.test.mjs')).sort();
-  return ['test/harness/smoke.test.mjs', ...tests.map((f) => `test/${f}`)];
+const testsIn = (folder) =>
+  fs.readdirSync(path.join(ROOT, folder)).filter((f) => f.endsWith('.test.mjs')).sort().map((f) => `${folder}/${f}`);
+
+/**
+ * The files a kind of engine runs, paths relative to the repo: the harness's own smoke test first,
+ * then test/*.test.mjs in name order, and for the node target test/node-only/*.test.mjs after them.
+ */
+export function testFiles(target) {
+  return ['test/harness/smoke.test.mjs', ...testsIn('test'), ...(target === 'node' ? testsIn('test/node-only') : [])];
 }
 
 /** test/interop.mjs and test/<topic>-interop.mjs, each exporting produce(crypto) and consume(crypto, byEngine). */

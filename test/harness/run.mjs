@@ -30,7 +30,7 @@ const OUT = path.join(ROOT, '.harness');
 
 /** Engine → its driver (engines/<driver>.mjs) and the kind of bundle it loads (bundle.mjs). */
 const ENGINES = {
-  node: { driver: 'process', target: 'process' },
+  node: { driver: 'process', target: 'node' },
   peculiar: { driver: 'process', target: 'process' },
   deno: { driver: 'process', target: 'process' },
   bun: { driver: 'process', target: 'process' },
@@ -90,11 +90,11 @@ async function prepare(selected) {
 /** One bundle per kind of engine; one that does not build is kept as its Error and fails its engines. */
 async function bundle(engines) {
   const { buildBundle, testFiles } = await import('./bundle.mjs');
-  const files = testFiles();
   const targets = [...new Set(engines.map((engine) => ENGINES[engine].target))];
+  const files = Object.fromEntries(targets.map((target) => [target, testFiles(target)]));
   const bundles = Object.fromEntries(await Promise.all(targets.map(async (target) => {
     fs.mkdirSync(path.join(OUT, target), { recursive: true });
-    return [target, await buildBundle(target, files, path.join(OUT, target, 'bundle.js')).catch((error) => error)];
+    return [target, await buildBundle(target, files[target], path.join(OUT, target, 'bundle.js')).catch((error) => error)];
   })));
   return { files, bundles };
 }
@@ -147,7 +147,7 @@ async function runEngines(drivers, { files, bundles }, results) {
         step = 'uvu suite';
         const { output, crash, metrics } = await call(engine, 'suite');
         if (VERBOSE) console.log(`\n[${engine}]\n${output}`);
-        const report = parseUvuReport(output, files);
+        const report = parseUvuReport(output, files[ENGINES[engine].target]);
         result.passed += report.passed;
         result.failed += report.failed;
         result.skipped += report.skipped;
@@ -195,7 +195,7 @@ async function main() {
   if (CI) for (const [engine, why] of notRun) fail(results.get(engine), 'engine not run, and CI=true requires every engine', why);
 
   const tests = await bundle(engines);
-  log(`${tests.files.length} test files, engines: ${engines.join(' ') || 'none'}`);
+  log(`${new Set(Object.values(tests.files).flat()).size} test files, engines: ${engines.join(' ') || 'none'}`);
   await runEngines(drivers, tests, results);
   return printReport([...results.values()], notRun);
 }
