@@ -239,6 +239,25 @@ context('open checks the required pairs: present with the same value; other stor
   await rejects(open(keyring, sealed, { encryptionContext: { tenant: 1 } }), 'ValidationException');
 });
 
+context('a leading U+FEFF (byte order mark) is part of a key or value: checked and reported as sealed', async () => {
+  const raw = rawKeyring();
+  const sealed = await seal(raw, 'x', { encryptionContext: { role: '\uFEFFadmin', '\uFEFFk': 'v' } });
+  assert.equal(readHeader(sealed).encryptionContext, { role: '\uFEFFadmin', '\uFEFFk': 'v' });
+  await rejects(open(raw, sealed, { encryptionContext: { role: 'admin' } }), 'InvalidCiphertextException');
+  await rejects(open(raw, sealed, { encryptionContext: { k: 'v' } }), 'InvalidCiphertextException');
+  assert.is(new TextDecoder().decode(await open(raw, sealed, { encryptionContext: { role: '\uFEFFadmin' } })), 'x');
+  const keyring = await testKeyring();
+  const viaKms = await seal(keyring, 'y', { keyId: TEST_KEY_ID, encryptionContext: { '\uFEFFa': '\uFEFFb', a: 'b' } });
+  assert.is(new TextDecoder().decode(await open(keyring, viaKms)), 'y');
+});
+
+context('a key namespace with a leading U+FEFF is its own namespace, not aws-kms', async () => {
+  const ns = new RawAesKeyring({ keyNamespace: '\uFEFFaws-kms', keyName: 'n', material: testKeyBytes(32), crypto });
+  const sealed = await seal(ns, 'z');
+  assert.is(readHeader(sealed).encryptedDataKeys[0].providerId, '\uFEFFaws-kms');
+  assert.is(new TextDecoder().decode(await open(ns, sealed)), 'z');
+});
+
 context('keys starting with aws-crypto- are reserved; the signed suite stores its public key there', async () => {
   const keyring = rawKeyring();
   await rejects(seal(keyring, 'x', { encryptionContext: { 'aws-crypto-public-key': 'x' } }), 'ValidationException', /reserved/);

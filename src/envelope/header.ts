@@ -62,8 +62,15 @@ const FRAMED_CONTENT = 2;
 const NON_FRAMED_CONTENT = 1;
 const UINT16_MAX = 0xffff;
 
-const fatalUtf8 = new TextDecoder('utf-8', { fatal: true });
-const lenientUtf8 = new TextDecoder();
+// ignoreBOM: a leading U+FEFF is part of the string. Stripping it would check and report another
+// context than the bytes the header tag authenticates.
+const fatalUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const lenientUtf8 = new TextDecoder('utf-8', { ignoreBOM: true });
+
+/** Provider info as text, for display: the ARN of a KMS key; raw keyrings' binary info decodes lossily. */
+export function providerInfoText(rawInfo: Uint8Array): string {
+  return lenientUtf8.decode(rawInfo);
+}
 
 function invalid(reason: string): KmsError {
   return new KmsError('InvalidCiphertextException', `the message header is malformed: ${reason}`);
@@ -180,7 +187,7 @@ export function parseHeader(bytes: Uint8Array, maxEncryptedDataKeys: number): Pa
     } catch {
       throw invalid('a key provider id is not UTF-8');
     }
-    encryptedDataKeys.push({ providerId, providerInfo: lenientUtf8.decode(rawInfo), rawInfo, ciphertext });
+    encryptedDataKeys.push({ providerId, providerInfo: providerInfoText(rawInfo), rawInfo, ciphertext });
   }
   const contentType = reader.u8();
   if (contentType === NON_FRAMED_CONTENT) {

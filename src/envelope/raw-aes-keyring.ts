@@ -5,7 +5,7 @@ import { KmsError, check } from '../errors.js';
 import { asBytes, checkString, concat, uint32, utf8 } from '../bytes.js';
 import { importMaterial } from '../key-material.js';
 import { AES_KEY_LENGTHS, IV_LENGTH, TAG_LENGTH, aesGcmDecrypt, aesGcmEncrypt, randomBytes, resolveCrypto } from '../webcrypto.js';
-import type { EncryptedDataKey } from './header.js';
+import { type EncryptedDataKey, providerInfoText } from './header.js';
 import { DATA_KEY_LENGTH } from './suites.js';
 
 /** Options of `new RawAesKeyring(…)`. */
@@ -109,7 +109,7 @@ export async function rawAesWrap(keyring: RawAesKeyring, dataKey: Uint8Array, aa
   const iv = randomBytes(crypto, IV_LENGTH);
   const ciphertext = await aesGcmEncrypt(crypto, await key, iv, dataKey, aad);
   const rawInfo = concat(name, uint32(TAG_BITS), uint32(IV_LENGTH), iv);
-  return { providerId: namespace, providerInfo: new TextDecoder().decode(rawInfo), rawInfo, ciphertext };
+  return { providerId: namespace, providerInfo: providerInfoText(rawInfo), rawInfo, ciphertext };
 }
 
 /**
