@@ -69,6 +69,23 @@ roundTrips('openStream checks the signed suite: the signature over a streamed SH
   assert.ok(sameBytes(await collect(chunked(sealed, [5000]).pipeThrough(openStream(keyring))), data));
 });
 
+roundTrips('a writer may reuse its buffer once write() resolves: openStream keeps its own copy', async () => {
+  const data = plaintext(20_000, 6);
+  const sealed = await seal(keyring, data, { frameSize: 1000, algorithmSuite: 0x0578 });
+  const stream = openStream(keyring);
+  const result = collect(stream.readable);
+  const writer = stream.writable.getWriter();
+  const buffer = new Uint8Array(300);
+  for (let at = 0; at < sealed.length; at += buffer.length) {
+    const piece = sealed.subarray(at, at + buffer.length);
+    buffer.set(piece);
+    await writer.write(buffer.subarray(0, piece.length));
+    buffer.fill(0xa5); // what a producer reusing one buffer does next
+  }
+  await writer.close();
+  assert.ok(sameBytes(await result, data));
+});
+
 roundTrips('a Keyring key works through streams too', async () => {
   const ring = await testKeyring();
   const data = plaintext(5000, 1);

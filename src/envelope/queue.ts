@@ -1,5 +1,7 @@
-// The bytes a stream has delivered but the parser has not consumed: chunks as they came, merged
-// only when a field spans several of them.
+// The bytes a stream has delivered but the parser has not consumed: copies of the chunks as they
+// came, merged only when a field spans several of them. Copies, because a writer may reuse its
+// buffer (or a BYOB reader detach it) once write() resolves, while header fields and frames parsed
+// from it are still in use.
 
 /** A FIFO of bytes built from chunks. */
 export class ByteQueue {
@@ -11,10 +13,10 @@ export class ByteQueue {
     return this.#length;
   }
 
-  /** Appends a chunk (kept, not copied). */
+  /** Appends a copy of a chunk. */
   push(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
-    this.#chunks.push(chunk);
+    this.#chunks.push(chunk.slice());
     this.#length += chunk.length;
   }
 
