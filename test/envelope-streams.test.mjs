@@ -86,6 +86,26 @@ roundTrips('a writer may reuse its buffer once write() resolves: openStream keep
   assert.ok(sameBytes(await result, data));
 });
 
+roundTrips('maxFrameSize refuses a message declaring larger frames before any data key is unwrapped', async () => {
+  const { recordingCrypto } = await import('./support/recording.mjs');
+  const rec = recordingCrypto();
+  const watched = new RawAesKeyring({ keyNamespace: 'webkms-test', keyName: 'streams', material: testKeyBytes(32), crypto: rec.crypto });
+  const sealed = await seal(keyring, plaintext(10_000, 2), { frameSize: 4096 });
+  rec.calls.length = 0;
+  await rejects(collect(chunked(sealed, [1000]).pipeThrough(openStream(watched, { maxFrameSize: 4095 }))), 'InvalidCiphertextException', /maxFrameSize/);
+  await rejects(open(watched, sealed, { maxFrameSize: 4095 }), 'InvalidCiphertextException', /maxFrameSize/);
+  assert.equal(rec.calls.filter((c) => c.name === 'decrypt'), [], 'no data key was unwrapped');
+  assert.is((await collect(chunked(sealed).pipeThrough(openStream(watched, { maxFrameSize: 4096 })))).length, 10_000);
+  for (const bad of [0, 1.5, 2 ** 32, '4096']) {
+    await rejects(async () => openStream(keyring, { maxFrameSize: bad }), 'ValidationException', /maxFrameSize/);
+  }
+});
+
+roundTrips('openStream bounds frames at 16 MiB by default; a message with 16 MiB frames still opens', async () => {
+  const sealed = await seal(keyring, plaintext(100, 1), { frameSize: 16 * 1024 * 1024 });
+  assert.is((await collect(chunked(sealed).pipeThrough(openStream(keyring)))).length, 100);
+});
+
 roundTrips('a Keyring key works through streams too', async () => {
   const ring = await testKeyring();
   const data = plaintext(5000, 1);

@@ -17,6 +17,12 @@ export const MAX_FRAMES = 0xffffffff;
 /** Bytes a regular frame adds to its content: sequence number, IV, tag. */
 const REGULAR_FRAME_OVERHEAD = 4 + IV_LENGTH + TAG_LENGTH;
 /** Bytes the final frame adds to its content: end marker, sequence number, IV, content length, tag. */
+/**
+ * The largest frame size `seal` writes, and the default bound `openStream` puts on the frame size a
+ * message may declare (it holds about two frames at once). The format allows up to 2^32 − 1.
+ */
+export const MAX_SEAL_FRAME_SIZE = 16 * 1024 * 1024;
+
 export const FINAL_FRAME_OVERHEAD = 4 + 4 + IV_LENGTH + 4 + TAG_LENGTH;
 
 /** A frame's IV: 8 zero bytes, then the sequence number. Unique per frame, so never random. */

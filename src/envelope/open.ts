@@ -5,7 +5,7 @@
 import { KmsError, check } from '../errors.js';
 import type { EncryptionContext } from '../context.js';
 import { concat } from '../bytes.js';
-import { decryptFrame, FINAL_FRAME_OVERHEAD, readFrame } from './body.js';
+import { decryptFrame, FINAL_FRAME_OVERHEAD, MAX_FRAMES, MAX_SEAL_FRAME_SIZE, readFrame } from './body.js';
 import { verify, verifyDigestSignature } from './ecdsa.js';
 import { readFooter } from './footer.js';
 import { type ParsedHeader, parseHeader } from './header.js';
@@ -31,6 +31,13 @@ export interface OpenOptions {
    * under more keys.
    */
   maxEncryptedDataKeys?: number;
+  /**
+   * The largest frame size a message may declare (1 to 2^32 − 1), checked before any data key is
+   * unwrapped. `openStream` holds about two frames at a time, so this bounds its memory against a
+   * sender who declares huge frames: default 16 MiB there, the largest `seal` writes. `open` has
+   * the whole message in memory already: no default bound.
+   */
+  maxFrameSize?: number;
 }
 
 /** Default of `maxEncryptedDataKeys`. */
@@ -72,6 +79,9 @@ export class MessageOpener {
   readonly #keyrings: readonly EnvelopeKeyring[];
   readonly #required: EncryptionContext | undefined;
   readonly #maxEdks: number;
+  readonly #maxFrameSize: number;
+  /** Whether queued bytes are the opener's own (one-shot open) or a stream writer's (copied). */
+  readonly #owned: boolean;
   readonly #release: (plaintext: Uint8Array) => void;
   readonly #fail: (error: unknown) => void;
   readonly #signatureCheck: () => SignatureCheck;
@@ -94,6 +104,7 @@ export class MessageOpener {
    * @param release - receives each frame's plaintext once it authenticated.
    * @param signatureCheck - makes the signature check for signed messages.
    * @param fail - told at once when a frame fails, even between writes.
+   * @param streamed - whether bytes come from a stream (copied as queued, frame size bounded by default).
    */
   constructor(
     keyrings: EnvelopeKeyrings,
@@ -101,6 +112,7 @@ export class MessageOpener {
     release: (plaintext: Uint8Array) => void,
     signatureCheck: () => SignatureCheck,
     fail: (error: unknown) => void = () => undefined,
+    streamed = false,
   ) {
     check(typeof options === 'object' && options !== null, 'options must be an object');
     this.#keyrings = keyringList(keyrings);
@@ -108,6 +120,10 @@ export class MessageOpener {
     const max = options.maxEncryptedDataKeys ?? DEFAULT_MAX_ENCRYPTED_DATA_KEYS;
     check(Number.isInteger(max) && max >= 1 && max <= 0xffff, 'maxEncryptedDataKeys must be an integer from 1 to 65,535');
     this.#maxEdks = max;
+    const maxFrameSize = options.maxFrameSize ?? (streamed ? MAX_SEAL_FRAME_SIZE : MAX_FRAMES);
+    check(Number.isInteger(maxFrameSize) && maxFrameSize >= 1 && maxFrameSize <= MAX_FRAMES, 'maxFrameSize must be an integer from 1 to 2^32 − 1');
+    this.#maxFrameSize = maxFrameSize;
+    this.#owned = !streamed;
     this.#release = release;
     this.#fail = fail;
     this.#signatureCheck = signatureCheck;
@@ -115,7 +131,7 @@ export class MessageOpener {
 
   /** Feeds the next bytes of the message. */
   async write(bytes: Uint8Array): Promise<void> {
-    this.#queue.push(bytes);
+    this.#queue.push(bytes, !this.#owned);
     await this.#guard(() => this.#process(false));
   }
 
@@ -169,6 +185,12 @@ export class MessageOpener {
   async #readHeader(): Promise<void> {
     const view = this.#queue.peek(this.#queue.length);
     const header = parseHeader(view, this.#maxEdks);
+    if (header.frameSize > this.#maxFrameSize) {
+      throw new KmsError(
+        'InvalidCiphertextException',
+        `the message declares frames of ${header.frameSize} bytes, more than maxFrameSize (${this.#maxFrameSize}); raise maxFrameSize to open it`,
+      );
+    }
     if (header.suite.signed) this.#signature = this.#signatureCheck();
     this.#consume(view, header.headerLength);
     this.#materials = await openHeader(this.#keyrings, header, this.#required);

@@ -1,7 +1,7 @@
-// The bytes a stream has delivered but the parser has not consumed: copies of the chunks as they
-// came, merged only when a field spans several of them. Copies, because a writer may reuse its
-// buffer (or a BYOB reader detach it) once write() resolves, while header fields and frames parsed
-// from it are still in use.
+// The bytes a stream has delivered but the parser has not consumed: the chunks as they came,
+// merged only when a field spans several of them. A stream's chunks are copied, because a writer
+// may reuse its buffer (or a BYOB reader detach it) once write() resolves while header fields and
+// frames parsed from it are still in use; one-shot open keeps the message it was given.
 
 /** A FIFO of bytes built from chunks. */
 export class ByteQueue {
@@ -13,10 +13,10 @@ export class ByteQueue {
     return this.#length;
   }
 
-  /** Appends a copy of a chunk. */
-  push(chunk: Uint8Array): void {
+  /** Appends a chunk: a copy of it unless the queue may keep the caller's bytes. */
+  push(chunk: Uint8Array, copy: boolean): void {
     if (chunk.length === 0) return;
-    this.#chunks.push(chunk.slice());
+    this.#chunks.push(copy ? chunk.slice() : chunk);
     this.#length += chunk.length;
   }
 

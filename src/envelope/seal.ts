@@ -4,7 +4,7 @@ import { KmsError, check } from '../errors.js';
 import { concat, hex } from '../bytes.js';
 import { type EncryptionContext, contextEntries } from '../context.js';
 import { TAG_LENGTH, randomBytes } from '../webcrypto.js';
-import { type SealedFrame, MAX_FRAMES, bodyLength, encryptFrame, frameCount } from './body.js';
+import { type SealedFrame, MAX_FRAMES, MAX_SEAL_FRAME_SIZE, bodyLength, encryptFrame, frameCount } from './body.js';
 import { type DataKeyCache, cachedMaterials } from './cache.js';
 import { PUBLIC_KEY_TEXT_LENGTH, sign } from './ecdsa.js';
 import { MAX_SIGNATURE_LENGTH, serializeFooter } from './footer.js';
@@ -37,8 +37,6 @@ export type SealStreamOptions = Omit<SealOptions, 'cache'>;
 
 /** The default frame size: 64 KiB, where one-shot and streamed throughput level off (docs/format.md). */
 const DEFAULT_FRAME_SIZE = 64 * 1024;
-/** The largest frame size `seal` writes; `open` reads any the format allows (up to 2^32 − 1). */
-const MAX_SEAL_FRAME_SIZE = 16 * 1024 * 1024;
 
 /** A seal's checked options. */
 export interface SealPlan {

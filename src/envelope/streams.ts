@@ -89,6 +89,7 @@ export function openStream(keyrings: EnvelopeKeyrings, options: OpenOptions = {}
     (plaintext) => plaintext.length > 0 && controller.enqueue(plaintext),
     streamedCheck,
     (error) => controller.error(error),
+    true,
   );
   return new TransformStream<Uint8Array, Uint8Array>({
     start(started) {
