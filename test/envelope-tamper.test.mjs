@@ -235,6 +235,22 @@ signatures('a changed signature, another message’s signature or a missing foot
   assert.match(streamed.error.message, /signature/);
 });
 
+signatures('a second DER encoding of the same signature (long-form length, padded INTEGER) fails', async () => {
+  const message = await sealedWith(0x0578);
+  const { end } = layout(message);
+  const der = message.subarray(end + 2);
+  const withFooter = (signature) => assemble([message.subarray(0, end), Uint8Array.of(signature.length >> 8, signature.length & 255), signature]);
+  // the genuine footer, rebuilt, opens: the rebuilding is right
+  assert.ok(sameBytes(await open(keyring, withFooter(der)), DATA));
+  const longForm = assemble([Uint8Array.of(0x30, 0x81), der.subarray(1)]);
+  await rejects(open(keyring, withFooter(longForm)), 'InvalidCiphertextException', /signature/);
+  // r gets a redundant zero byte in front (valid BER, not DER)
+  const rLength = der[3];
+  const padded = assemble([Uint8Array.of(0x30, der[1] + 1, 0x02, rLength + 1, 0x00), der.subarray(4)]);
+  await rejects(open(keyring, withFooter(padded)), 'InvalidCiphertextException', /signature/);
+  assertStreamFailed(await streamOpen(withFooter(padded)), 'padded INTEGER');
+});
+
 signatures('a signed message whose public key was replaced by another valid key fails', async () => {
   const message = await sealedWith(0x0578);
   const other = await sealedWith(0x0578);

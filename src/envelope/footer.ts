@@ -29,7 +29,11 @@ function badSignature(reason: string): KmsError {
   return new KmsError('InvalidCiphertextException', `the message signature is malformed: ${reason}`);
 }
 
-/** A DER ECDSA signature as its two integers; `InvalidCiphertextException` unless it is one. */
+/**
+ * A DER ECDSA signature as its two integers; `InvalidCiphertextException` unless it is one, in
+ * canonical DER (minimal lengths and integers) as OpenSSL-based SDKs require: a second encoding of
+ * the same signature would make messages malleable.
+ */
 export function derToIntegers(der: Uint8Array): readonly [r: bigint, s: bigint] {
   let at = 0;
   const byte = (): number => {
@@ -37,10 +41,8 @@ export function derToIntegers(der: Uint8Array): readonly [r: bigint, s: bigint] 
     return der[at++]!;
   };
   if (byte() !== 0x30) throw badSignature('it is not a DER SEQUENCE');
-  let length = byte();
-  // Long-form lengths are never needed for P-384, but a DER encoder may still use 0x81.
-  if (length === 0x81) length = byte();
-  if (length !== der.length - at) throw badSignature('its length does not match');
+  // At most 2 × (2 + 49) content bytes for P-384: a short-form length, always.
+  if (byte() !== der.length - at) throw badSignature('its length does not match');
   const integer = (): bigint => {
     if (byte() !== 0x02) throw badSignature('it does not hold two INTEGERs');
     const size = byte();
@@ -48,6 +50,7 @@ export function derToIntegers(der: Uint8Array): readonly [r: bigint, s: bigint] 
     const value = der.subarray(at, at + size);
     at += size;
     if (value[0]! & 0x80) throw badSignature('an INTEGER is negative');
+    if (value[0] === 0 && size > 1 && !(value[1]! & 0x80)) throw badSignature('an INTEGER has a redundant leading zero');
     return toBigInt(value);
   };
   const r = integer();
