@@ -32,6 +32,14 @@ export class KmsError extends Error {
   }
 }
 
+/**
+ * Text from a message or request, quoted for an error message and cut to `max` characters, so a
+ * crafted header cannot make errors (and the logs they end in) arbitrarily large.
+ */
+export function excerpt(text: string, max = 80): string {
+  return JSON.stringify(text.length > max ? `${text.slice(0, max)}…` : text);
+}
+
 /** Throws a `ValidationException` unless `condition` holds. */
 export function check(condition: unknown, message: string): asserts condition {
   if (!condition) throw new KmsError('ValidationException', message);

@@ -278,6 +278,11 @@ context('a context that does not fit the 2-byte header field, or is not strings,
 
 const options = suite('options');
 
+options('more than 65,535 wrapping keys is a ValidationException, not a corrupt header', async () => {
+  const raw = rawKeyring();
+  await rejects(seal(Array(65_536).fill(raw), 'x'), 'ValidationException', /65,535/);
+});
+
 options('frameSize must be an integer from 1 to 16 MiB', async () => {
   for (const frameSize of [0, -1, 1.5, 16 * 1024 * 1024 + 1, '64', NaN]) {
     await rejects(seal(rawKeyring(), 'x', { frameSize }), 'ValidationException', /frameSize/);
@@ -418,6 +423,26 @@ cache('maxMessages, maxBytes and maxAge retire a data key', async () => {
   await new Promise((resolve) => setTimeout(resolve, 20));
   await seal(keyring, 'x', { keyId: TEST_KEY_ID, cache: byAge });
   assert.is(wraps(keyring), 8 + 2);
+});
+
+cache('a message over maxBytes bypasses the cache and leaves the cached data key in place', async () => {
+  const keyring = await testKeyring();
+  const dataKeyCache = new DataKeyCache({ maxAge: 60_000, maxBytes: 100 });
+  await seal(keyring, new Uint8Array(10), { keyId: TEST_KEY_ID, cache: dataKeyCache });
+  await seal(keyring, new Uint8Array(101), { keyId: TEST_KEY_ID, cache: dataKeyCache });
+  await seal(keyring, new Uint8Array(10), { keyId: TEST_KEY_ID, cache: dataKeyCache });
+  assert.is(wraps(keyring), 2, 'the small messages shared one data key');
+});
+
+cache('expired data keys leave the cache, also those no message asks for again', async () => {
+  const dataKeyCache = new DataKeyCache({ maxAge: 5 });
+  const keyring = rawKeyring();
+  await seal(keyring, 'x', { cache: dataKeyCache, encryptionContext: { a: '1' } });
+  await seal(keyring, 'x', { cache: dataKeyCache, encryptionContext: { a: '2' } });
+  assert.is(dataKeyCache.size, 2);
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  await seal(keyring, 'x', { cache: dataKeyCache, encryptionContext: { a: '3' } });
+  assert.is(dataKeyCache.size, 1, 'only the fresh entry remains');
 });
 
 cache('capacity bounds the entries, least recently used out first; clear empties it', async () => {

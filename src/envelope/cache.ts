@@ -43,7 +43,7 @@ function limit(value: unknown, name: string, fallback: number, max: number): num
  * A cache of data keys for `seal`, shared by the calls that pass it as `cache`. A data key is
  * reused only for messages with the same keyrings, key ids, algorithm suite and encryption
  * context, and only while it is younger than `maxAge` and under `maxMessages` and `maxBytes`.
- * Streams of unknown length (`sealStream`, `seal` of a ReadableStream) do not use it, as in the SDK.
+ * `sealStream` does not use it: the data key is chosen before the stream's length is known.
  */
 export class DataKeyCache {
   /** @throws `ValidationException` for a missing `maxAge` or a limit out of range. */
@@ -85,11 +85,15 @@ export function cachedMaterials(
   const state = caches.get(cache);
   check(state, 'cache must be a DataKeyCache');
   const { limits, entries } = state;
+  // A message too large for any entry bypasses the cache, leaving the cached key to others.
+  if (plaintextLength > limits.maxBytes) return create();
   const now = Date.now();
+  // Expired entries go at once, with their keys: nothing outlives maxAge in memory.
+  for (const [cachedKey, entry] of entries) if (now - entry.created > limits.maxAge) entries.delete(cachedKey);
   const found = entries.get(key);
   if (found) {
     entries.delete(key);
-    const fits = now - found.created <= limits.maxAge && found.messages < limits.maxMessages && found.bytes + plaintextLength <= limits.maxBytes;
+    const fits = found.messages < limits.maxMessages && found.bytes + plaintextLength <= limits.maxBytes;
     if (fits) {
       found.messages++;
       found.bytes += plaintextLength;
@@ -98,7 +102,6 @@ export function cachedMaterials(
     }
   }
   const materials = create();
-  if (plaintextLength > limits.maxBytes) return materials;
   const entry: Entry = { materials, created: now, messages: 1, bytes: plaintextLength };
   entries.set(key, entry);
   // A failed wrap is not cached: the next message tries again.

@@ -1,6 +1,6 @@
 // The message header (format version 2): the serialised encryption context, the encrypted data
 // keys, the frame size and the key commitment, then the header's authentication tag.
-import { KmsError, check } from '../errors.js';
+import { KmsError, check, excerpt } from '../errors.js';
 import { asBytes, concat, uint32, utf8 } from '../bytes.js';
 import { TAG_LENGTH } from '../webcrypto.js';
 import {
@@ -104,7 +104,7 @@ function parseContext(bytes: Uint8Array): Record<string, string> {
     for (let i = 0; i < count; i++) {
       const key = fatalUtf8.decode(reader.take(reader.u16()));
       const value = fatalUtf8.decode(reader.take(reader.u16()));
-      if (seen.has(key)) throw invalid(`the encryption context has the key "${key}" twice`);
+      if (seen.has(key)) throw invalid(`the encryption context has the key ${excerpt(key)} twice`);
       seen.add(key);
       entries.push([key, value]);
     }

@@ -1,6 +1,6 @@
 // What `seal` and `open` take as keys: webkms `Keyring`s (their keys write the AWS KMS keyring's
 // encrypted data keys) and `RawAesKeyring`s, alone or mixed in an array (the SDK's multi-keyring).
-import { KmsError, check } from '../errors.js';
+import { KmsError, check, excerpt } from '../errors.js';
 import { blobHeader, VERSION_TAG_LENGTH } from '../blob.js';
 import { utf8 } from '../bytes.js';
 import type { EncryptionContext } from '../context.js';
@@ -140,9 +140,9 @@ export async function unwrapDataKey(
         if (dataKey === undefined) continue;
         if (dataKey.length === DATA_KEY_LENGTH) return { dataKey, crypto: keyring.crypto };
         dataKey.fill(0);
-        failures.push(`a ${edk.providerId} key unwrapped to ${dataKey.length} bytes, not ${DATA_KEY_LENGTH}`);
+        failures.push(`a ${excerpt(edk.providerId, 40)} key unwrapped to ${dataKey.length} bytes, not ${DATA_KEY_LENGTH}`);
       } catch (error) {
-        failures.push(`${edk.providerId}: ${reason(error)}`);
+        failures.push(`${excerpt(edk.providerId, 40)}: ${excerpt(reason(error), 200)}`);
       }
     }
   }

@@ -66,6 +66,7 @@ function planSeal(keyrings: EnvelopeKeyrings, options: SealOptions): SealPlan {
     check(!key.startsWith(RESERVED_CONTEXT_PREFIX), `encryptionContext keys starting with "${RESERVED_CONTEXT_PREFIX}" are reserved for the message format ("${key}")`);
   }
   const keys = wrappingKeys(list, options.keyId);
+  check(keys.length <= 0xffff, `a message holds at most 65,535 encrypted data keys, not ${keys.length}`);
   const keyIds = options.keyId === undefined ? [] : typeof options.keyId === 'string' ? [options.keyId] : [...options.keyId];
   return { keyrings: list, keys, keyIds, suite, frameSize, encryptionContext, contextBytes: serializeContext(entries) };
 }
