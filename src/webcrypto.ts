@@ -50,6 +50,15 @@ const KEY_USAGES: KeyUsage[] = ['encrypt', 'decrypt', 'wrapKey'];
 export const bufferSource = (bytes: Uint8Array): Uint8Array<ArrayBuffer> => bytes as Uint8Array<ArrayBuffer>;
 
 /**
+ * What a WebCrypto call that should not fail becomes when it does: the engine lacks the algorithm
+ * or key size (Chromium has no AES-192), or the key belongs to another WebCrypto.
+ */
+export function engineCannot(what: string, cause: unknown): KmsError {
+  const reason = cause instanceof Error ? `${cause.name}: ${cause.message}` : 'unknown error';
+  return new KmsError('UnsupportedOperationException', `this engine's WebCrypto cannot ${what} (${reason})`, { cause });
+}
+
+/**
  * Imports raw AES key bytes (16, 24 or 32) as a non-extractable AES-GCM key. WebCrypto copies the
  * bytes. An engine that lacks the key size (Chromium has no AES-192) gives `UnsupportedOperationException`.
  */
@@ -57,12 +66,7 @@ export async function importAesGcmKey(crypto: Crypto, material: Uint8Array): Pro
   try {
     return await crypto.subtle.importKey('raw', bufferSource(material), { name: 'AES-GCM' }, false, KEY_USAGES);
   } catch (cause) {
-    const reason = cause instanceof Error ? `${cause.name}: ${cause.message}` : 'unknown error';
-    throw new KmsError(
-      'UnsupportedOperationException',
-      `this engine's WebCrypto cannot import a ${material.length * 8}-bit AES-GCM key (${reason})`,
-      { cause },
-    );
+    throw engineCannot(`import a ${material.length * 8}-bit AES-GCM key`, cause);
   }
 }
 
@@ -74,12 +78,16 @@ export async function aesGcmEncrypt(
   plaintext: Uint8Array,
   additionalData: Uint8Array,
 ): Promise<Uint8Array> {
-  const sealed = await crypto.subtle.encrypt(
-    { name: 'AES-GCM', iv: bufferSource(iv), additionalData: bufferSource(additionalData), tagLength: TAG_LENGTH * 8 },
-    key,
-    bufferSource(plaintext),
-  );
-  return new Uint8Array(sealed);
+  try {
+    const sealed = await crypto.subtle.encrypt(
+      { name: 'AES-GCM', iv: bufferSource(iv), additionalData: bufferSource(additionalData), tagLength: TAG_LENGTH * 8 },
+      key,
+      bufferSource(plaintext),
+    );
+    return new Uint8Array(sealed);
+  } catch (cause) {
+    throw engineCannot('encrypt with this AES-GCM key', cause);
+  }
 }
 
 /**

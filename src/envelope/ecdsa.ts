@@ -6,7 +6,7 @@ import { decode, encode } from '../base64.js';
 import { concat } from '../bytes.js';
 import { type AffinePoint, P384_BYTES, decompress, fromBigInt, verifyDigest } from './p384.js';
 import { derToIntegers, integersToRaw, rawToDer } from './footer.js';
-import { bufferSource } from '../webcrypto.js';
+import { bufferSource, engineCannot } from '../webcrypto.js';
 
 const KEY_ALGORITHM = { name: 'ECDSA', namedCurve: 'P-384' } as const;
 const SIGN_ALGORITHM = { name: 'ECDSA', hash: 'SHA-384' } as const;
@@ -21,11 +21,6 @@ export interface SigningKey {
 /** Bytes of the base64 public key in the context: 49 bytes make 68 characters. */
 export const PUBLIC_KEY_TEXT_LENGTH = 68;
 
-function unsupported(what: string, cause: unknown): KmsError {
-  const reason = cause instanceof Error ? `${cause.name}: ${cause.message}` : 'unknown error';
-  return new KmsError('UnsupportedOperationException', `this engine's WebCrypto cannot ${what} (${reason})`, { cause });
-}
-
 /** A fresh P-384 key pair; the private key cannot be exported. */
 export async function generateSigningKey(crypto: Crypto): Promise<SigningKey> {
   let pair: CryptoKeyPair;
@@ -34,7 +29,7 @@ export async function generateSigningKey(crypto: Crypto): Promise<SigningKey> {
     pair = await crypto.subtle.generateKey(KEY_ALGORITHM, false, ['sign', 'verify']);
     raw = new Uint8Array(await crypto.subtle.exportKey('raw', pair.publicKey));
   } catch (cause) {
-    throw unsupported('generate an ECDSA P-384 key pair', cause);
+    throw engineCannot('generate an ECDSA P-384 key pair', cause);
   }
   // WebCrypto exports 0x04 ‖ x ‖ y; the message format stores 0x02|parity(y) ‖ x.
   const compressed = concat(Uint8Array.of(2 | (raw[2 * P384_BYTES]! & 1)), raw.subarray(1, 1 + P384_BYTES));
@@ -47,7 +42,7 @@ export async function sign(crypto: Crypto, privateKey: CryptoKey, data: Uint8Arr
   try {
     raw = new Uint8Array(await crypto.subtle.sign(SIGN_ALGORITHM, privateKey, bufferSource(data)));
   } catch (cause) {
-    throw unsupported('sign with ECDSA P-384', cause);
+    throw engineCannot('sign with ECDSA P-384', cause);
   }
   return rawToDer(raw);
 }
@@ -77,10 +72,10 @@ export async function verify(crypto: Crypto, point: AffinePoint, signature: Uint
   let valid: boolean;
   try {
     const uncompressed = concat(Uint8Array.of(4), fromBigInt(point.x, P384_BYTES), fromBigInt(point.y, P384_BYTES));
-    const key = await crypto.subtle.importKey('raw', bufferSource(uncompressed), KEY_ALGORITHM, true, ['verify']);
+    const key = await crypto.subtle.importKey('raw', bufferSource(uncompressed), KEY_ALGORITHM, false, ['verify']);
     valid = await crypto.subtle.verify(SIGN_ALGORITHM, key, bufferSource(raw), bufferSource(data));
   } catch (cause) {
-    throw unsupported('verify ECDSA P-384 signatures', cause);
+    throw engineCannot('verify ECDSA P-384 signatures', cause);
   }
   if (!valid) throw signatureFailed();
 }

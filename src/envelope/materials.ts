@@ -5,7 +5,7 @@
 import { KmsError } from '../errors.js';
 import { concat, timingSafeEqual, utf8 } from '../bytes.js';
 import { type EncryptionContext, contextEntries } from '../context.js';
-import { aesGcmDecrypt, aesGcmEncrypt, bufferSource, IV_LENGTH } from '../webcrypto.js';
+import { aesGcmDecrypt, aesGcmEncrypt, bufferSource, engineCannot, IV_LENGTH } from '../webcrypto.js';
 import { type AffinePoint } from './p384.js';
 import { generateSigningKey, publicKeyPoint } from './ecdsa.js';
 import { type EncryptedDataKey, type ParsedHeader, PUBLIC_KEY_CONTEXT_KEY, serializeContext } from './header.js';
@@ -40,7 +40,7 @@ async function importDataKey(crypto: Crypto, dataKey: Uint8Array): Promise<Crypt
   try {
     return await crypto.subtle.importKey('raw', bufferSource(dataKey), 'HKDF', false, ['deriveBits', 'deriveKey']);
   } catch (cause) {
-    throw new KmsError('UnsupportedOperationException', "this engine's WebCrypto cannot import an HKDF key", { cause });
+    throw engineCannot('import an HKDF key', cause);
   } finally {
     dataKey.fill(0);
   }
@@ -49,17 +49,25 @@ async function importDataKey(crypto: Crypto, dataKey: Uint8Array): Promise<Crypt
 const hkdf = (salt: Uint8Array, info: Uint8Array): HkdfParams => ({ name: 'HKDF', hash: 'SHA-512', salt: bufferSource(salt), info: bufferSource(info) });
 
 async function commitmentOf(crypto: Crypto, hkdfKey: CryptoKey, messageId: Uint8Array): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.deriveBits(hkdf(messageId, COMMIT_KEY_LABEL), hkdfKey, COMMITMENT_LENGTH * 8));
+  try {
+    return new Uint8Array(await crypto.subtle.deriveBits(hkdf(messageId, COMMIT_KEY_LABEL), hkdfKey, COMMITMENT_LENGTH * 8));
+  } catch (cause) {
+    throw engineCannot('derive bits with HKDF-SHA-512', cause);
+  }
 }
 
-function messageKeyOf(crypto: Crypto, suite: AlgorithmSuite, hkdfKey: CryptoKey, messageId: Uint8Array): Promise<CryptoKey> {
-  return crypto.subtle.deriveKey(
-    hkdf(messageId, concat(uint16(suite.id), DERIVE_KEY_LABEL)),
-    hkdfKey,
-    { name: 'AES-GCM', length: DATA_KEY_LENGTH * 8 },
-    false,
-    ['encrypt', 'decrypt'],
-  );
+async function messageKeyOf(crypto: Crypto, suite: AlgorithmSuite, hkdfKey: CryptoKey, messageId: Uint8Array): Promise<CryptoKey> {
+  try {
+    return await crypto.subtle.deriveKey(
+      hkdf(messageId, concat(uint16(suite.id), DERIVE_KEY_LABEL)),
+      hkdfKey,
+      { name: 'AES-GCM', length: DATA_KEY_LENGTH * 8 },
+      false,
+      ['encrypt', 'decrypt'],
+    );
+  } catch (cause) {
+    throw engineCannot('derive an AES-GCM key with HKDF-SHA-512', cause);
+  }
 }
 
 /** The key and key commitment of a new message. */
