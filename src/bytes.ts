@@ -48,7 +48,8 @@ export function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
 /** Any binary input a caller may hand over. */
 export type BinaryInput = Uint8Array | ArrayBuffer | ArrayBufferView;
 
-const isArrayBuffer = (value: unknown): value is ArrayBuffer => Object.prototype.toString.call(value) === '[object ArrayBuffer]';
+/** Whether `value` is an ArrayBuffer, also one from another realm (which fails `instanceof`). */
+export const isArrayBuffer = (value: unknown): value is ArrayBuffer => Object.prototype.toString.call(value) === '[object ArrayBuffer]';
 
 /**
  * A Uint8Array view of binary input (no copy), or a `ValidationException` naming `field`.

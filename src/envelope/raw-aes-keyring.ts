@@ -2,7 +2,7 @@
 // keyring: the data key is AES-GCM-encrypted under it with a random IV and the serialised
 // encryption context as AAD, and the encrypted data key names the key by namespace and name.
 import { KmsError, check } from '../errors.js';
-import { asBytes, checkString, concat, uint32, utf8 } from '../bytes.js';
+import { asBytes, checkString, concat, isArrayBuffer, uint32, utf8 } from '../bytes.js';
 import { importMaterial } from '../key-material.js';
 import { AES_KEY_LENGTHS, IV_LENGTH, TAG_LENGTH, aesGcmDecrypt, aesGcmEncrypt, randomBytes, resolveCrypto } from '../webcrypto.js';
 import { type EncryptedDataKey, providerInfoText } from './header.js';
@@ -78,8 +78,7 @@ export class RawAesKeyring {
   }
 }
 
-const isBinary = (value: unknown): value is Uint8Array | ArrayBuffer =>
-  ArrayBuffer.isView(value) || Object.prototype.toString.call(value) === '[object ArrayBuffer]';
+const isBinary = (value: unknown): value is Uint8Array | ArrayBuffer => ArrayBuffer.isView(value) || isArrayBuffer(value);
 
 /** Imports a copy of the bytes, zeroed once imported: the caller's bytes stay theirs, unchanged. */
 function importBytes(crypto: Crypto, material: Uint8Array | ArrayBuffer): Promise<CryptoKey> {
