@@ -1,14 +1,15 @@
-// Mutation testing of the parsers: mutated blobs and base64 text must be refused with the right
+// Mutation testing of the parsers: mutated blobs, sealed messages and base64 text must be refused with the right
 // typed error — never another exception, never a hang, never plaintext.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { KmsError, base64 } from '../src/index.ts';
+import { KmsError, RawAesKeyring, base64, open, seal } from '../src/index.ts';
 import { crypto, engine } from './support/env.mjs';
-import { TEST_KEY_ID, sameBytes, testKeyring } from './support/helpers.mjs';
+import { TEST_KEY_ID, sameBytes, testKeyBytes, testKeyring } from './support/helpers.mjs';
 import { count } from './support/metrics.mjs';
 import { prng, scaled } from './support/scale.mjs';
 
 const BLOB_MUTATIONS = scaled(100_000, 2_000);
+const MESSAGE_MUTATIONS = scaled(100_000, 2_000);
 
 /** One mutation of `blob`: the ways a real attacker or a real storage bug changes bytes. */
 function mutate(blob, random) {
@@ -86,6 +87,47 @@ blobs('every mutated blob is an InvalidCiphertextException and releases no plain
 });
 
 blobs.run();
+
+const messages = suite(`mutated sealed messages (${MESSAGE_MUTATIONS} in ${engine})`);
+
+messages('every mutated message is an InvalidCiphertextException and releases no plaintext', async () => {
+  const keyring = await testKeyring();
+  const raw = new RawAesKeyring({ keyNamespace: 'mutation', keyName: 'raw', material: testKeyBytes(32), crypto });
+  const seed = crypto.getRandomValues(new Uint32Array(1))[0];
+  const random = prng(seed);
+  const encryptionContext = { purpose: 'mutation' };
+  const keyrings = [raw, keyring];
+  const originals = await Promise.all([
+    seal(keyrings, 'short', { keyId: TEST_KEY_ID, encryptionContext }),
+    seal(keyrings, new Uint8Array(300).fill(7), { keyId: TEST_KEY_ID, frameSize: 64, encryptionContext }),
+    seal(raw, new Uint8Array(100).fill(9), { frameSize: 32, algorithmSuite: 0x0578, encryptionContext }),
+  ]);
+  let done = 0;
+  while (done < MESSAGE_MUTATIONS) {
+    const batch = [];
+    while (batch.length < 200 && done < MESSAGE_MUTATIONS) {
+      const original = originals[random.int(originals.length)];
+      const mutated = mutate(original, random);
+      if (sameBytes(mutated, original)) continue;
+      done++;
+      batch.push(
+        open(keyrings, mutated, { encryptionContext }).then(
+          () => `seed ${seed}: a mutated message opened`,
+          (error) =>
+            error instanceof KmsError && error.name === 'InvalidCiphertextException'
+              ? null
+              : `seed ${seed}: ${error?.name}: ${error?.message}`,
+        ),
+      );
+    }
+    const problems = (await Promise.all(batch)).filter(Boolean);
+    assert.equal(problems.slice(0, 3), [], problems[0]);
+    count('message mutations', batch.length);
+  }
+  for (const original of originals) assert.ok((await open(keyrings, original, { encryptionContext })).length > 0);
+});
+
+messages.run();
 
 const text = suite('mutated base64');
 
