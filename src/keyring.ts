@@ -87,6 +87,15 @@ function versionResult(record: KeyRecord, version: KeyVersion): KeyVersionResult
   return { keyId: record.keyId, arn: record.arn, versionId: version.versionId, keyMaterialId: version.keyMaterialId };
 }
 
+// Keyrings made by the constructor. seal and open recognise a Keyring by this brand rather than by
+// `instanceof`, so that bundles using only RawAesKeyrings leave the Keyring class out.
+const constructed = new WeakSet<object>();
+
+/** Whether `value` is a Keyring made by its constructor (or a subclass's). */
+export function isKeyring(value: unknown): value is Keyring {
+  return typeof value === 'object' && value !== null && constructed.has(value);
+}
+
 /**
  * An in-memory set of master keys, and the KMS operations on them: data keys, encrypt, decrypt,
  * re-encrypt, aliases, rotation, enable and disable. Master keys are AES-GCM `CryptoKey`s,
@@ -124,6 +133,7 @@ export class Keyring {
       Number.isSafeInteger(this.#maxEncryptions) && this.#maxEncryptions >= 1,
       'maxEncryptionsPerKeyVersion must be a positive integer',
     );
+    constructed.add(this);
   }
 
   // ── master keys ────────────────────────────────────────────────────────────

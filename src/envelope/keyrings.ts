@@ -4,7 +4,7 @@ import { KmsError, check, excerpt } from '../errors.js';
 import { blobHeader, VERSION_TAG_LENGTH } from '../blob.js';
 import { utf8 } from '../bytes.js';
 import type { EncryptionContext } from '../context.js';
-import { Keyring } from '../keyring.js';
+import { type Keyring, isKeyring } from '../keyring.js';
 import { IV_LENGTH, TAG_LENGTH, randomBytes } from '../webcrypto.js';
 import type { EncryptedDataKey } from './header.js';
 import { RawAesKeyring, rawAesPlaceholder, rawAesUnwrap, rawAesWrap } from './raw-aes-keyring.js';
@@ -30,8 +30,11 @@ export interface WrappingContext {
 /** One key that wraps the message's data key. */
 export interface WrappingKey {
   readonly crypto: Crypto;
-  /** A fresh data key and its encrypted copy (the first key generates the data key). */
-  generate(context: WrappingContext): Promise<{ dataKey: Uint8Array; edk: EncryptedDataKey }>;
+  /**
+   * A fresh data key and its encrypted copy (the first key generates the data key). The copy may
+   * still be in progress, so that the data key can be put to use meanwhile.
+   */
+  generate(context: WrappingContext): Promise<{ dataKey: Uint8Array; edk: Promise<EncryptedDataKey> }>;
   wrap(dataKey: Uint8Array, context: WrappingContext): Promise<EncryptedDataKey>;
   /** An encrypted data key of the size this key writes, for `sealedSize`. */
   placeholder(): EncryptedDataKey;
@@ -42,7 +45,7 @@ export function keyringList(keyrings: unknown): readonly EnvelopeKeyring[] {
   const list = Array.isArray(keyrings) ? (keyrings as unknown[]) : [keyrings];
   check(list.length > 0, 'at least one keyring is required');
   for (const keyring of list) {
-    check(keyring instanceof Keyring || keyring instanceof RawAesKeyring, 'keyrings must be webkms Keyrings or RawAesKeyrings');
+    check(isKeyring(keyring) || keyring instanceof RawAesKeyring, 'keyrings must be webkms Keyrings or RawAesKeyrings');
   }
   return list as readonly EnvelopeKeyring[];
 }
@@ -56,7 +59,7 @@ function keyringKey(keyring: Keyring, keyId: string): WrappingKey {
     crypto: keyring.crypto,
     async generate(context) {
       const key = await keyring.generateDataKey({ keyId, numberOfBytes: DATA_KEY_LENGTH, encryptionContext: context.map });
-      return { dataKey: key.plaintext, edk: kmsEdk(key.arn, key.ciphertextBlob) };
+      return { dataKey: key.plaintext, edk: Promise.resolve(kmsEdk(key.arn, key.ciphertextBlob)) };
     },
     async wrap(dataKey, context) {
       const wrapped = await keyring.encrypt({ keyId, plaintext: dataKey, encryptionContext: context.map });
@@ -75,7 +78,7 @@ function rawAesKey(keyring: RawAesKeyring): WrappingKey {
     crypto: keyring.crypto,
     async generate(context) {
       const dataKey = randomBytes(keyring.crypto, DATA_KEY_LENGTH);
-      return { dataKey, edk: await rawAesWrap(keyring, dataKey, context.bytes) };
+      return { dataKey, edk: rawAesWrap(keyring, dataKey, context.bytes) };
     },
     wrap: (dataKey, context) => rawAesWrap(keyring, dataKey, context.bytes),
     placeholder: () => rawAesPlaceholder(keyring),
@@ -87,7 +90,7 @@ function rawAesKey(keyring: RawAesKeyring): WrappingKey {
  * resolved now, so an unknown one fails before any work (`NotFoundException`).
  */
 export function wrappingKeys(keyrings: readonly EnvelopeKeyring[], keyId: unknown): WrappingKey[] {
-  const hasKeyring = keyrings.some((keyring) => keyring instanceof Keyring);
+  const hasKeyring = keyrings.some(isKeyring);
   const keyIds = keyId === undefined ? [] : Array.isArray(keyId) ? (keyId as unknown[]) : [keyId];
   if (hasKeyring) {
     check(keyIds.length > 0, 'keyId is required with a Keyring: the key (or keys) to wrap the data key under');

@@ -35,12 +35,19 @@ export interface MessageKey {
 const DERIVE_KEY_LABEL = utf8('DERIVEKEY');
 const COMMIT_KEY_LABEL = utf8('COMMITKEY');
 
-/** Imports the data key for HKDF (never extractable), then zeroes the bytes. */
-async function importDataKey(crypto: Crypto, dataKey: Uint8Array): Promise<CryptoKey> {
+/** Imports the data key for HKDF (never extractable). */
+async function importHkdfKey(crypto: Crypto, dataKey: Uint8Array): Promise<CryptoKey> {
   try {
     return await crypto.subtle.importKey('raw', bufferSource(dataKey), 'HKDF', false, ['deriveBits', 'deriveKey']);
   } catch (cause) {
     throw engineCannot('import an HKDF key', cause);
+  }
+}
+
+/** Imports the data key for HKDF, then zeroes the bytes. */
+async function importDataKey(crypto: Crypto, dataKey: Uint8Array): Promise<CryptoKey> {
+  try {
+    return await importHkdfKey(crypto, dataKey);
   } finally {
     dataKey.fill(0);
   }
@@ -71,7 +78,7 @@ async function messageKeyOf(crypto: Crypto, suite: AlgorithmSuite, hkdfKey: Cryp
 }
 
 /** The key and key commitment of a new message. */
-export async function deriveMessageKey(materials: EncryptionMaterials, messageId: Uint8Array): Promise<MessageKey> {
+export async function deriveMessageKey(materials: Pick<EncryptionMaterials, 'crypto' | 'suite' | 'hkdfKey'>, messageId: Uint8Array): Promise<MessageKey> {
   const { crypto, suite, hkdfKey } = materials;
   const [commitment, key] = await Promise.all([commitmentOf(crypto, hkdfKey, messageId), messageKeyOf(crypto, suite, hkdfKey, messageId)]);
   return { key, commitment };
@@ -85,11 +92,14 @@ export async function headerTag(crypto: Crypto, key: CryptoKey, body: Uint8Array
 /**
  * New materials: a signing key first for signed suites (its public key joins the context that
  * every wrap binds), then the data key from the first wrapping key and its copies from the others.
+ * The data key is imported for HKDF while it is being wrapped, and `onHkdfKey` gets the imported
+ * key at once (seal derives the first message's key meanwhile).
  */
 export async function newEncryptionMaterials(
   keys: readonly WrappingKey[],
   suite: AlgorithmSuite,
   encryptionContext: EncryptionContext,
+  onHkdfKey: (hkdfKey: CryptoKey) => void = () => undefined,
 ): Promise<EncryptionMaterials> {
   const generator = keys[0]!;
   const { crypto } = generator;
@@ -98,12 +108,17 @@ export async function newEncryptionMaterials(
   const context: WrappingContext = { map, bytes: serializeContext(contextEntries(map)) };
   const { dataKey, edk } = await generator.generate(context);
   try {
-    const others = await Promise.all(keys.slice(1).map((key) => key.wrap(dataKey, context)));
+    const imported = importHkdfKey(crypto, dataKey).then((hkdfKey) => {
+      onHkdfKey(hkdfKey);
+      return hkdfKey;
+    });
+    // Zeroed (below) only once every wrap has taken its copy of the bytes.
+    const [hkdfKey, ...encryptedDataKeys] = await Promise.all([imported, edk, ...keys.slice(1).map((key) => key.wrap(dataKey, context))]);
     return {
       suite,
       crypto,
-      hkdfKey: await importDataKey(crypto, dataKey),
-      encryptedDataKeys: [edk, ...others],
+      hkdfKey,
+      encryptedDataKeys,
       contextBytes: context.bytes,
       signingKey: signing?.privateKey,
     };
@@ -132,7 +147,7 @@ function checkRequiredContext(stored: Readonly<Record<string, string>>, required
 /**
  * Checks a parsed header and returns the message key: the required context, the public key of
  * signed suites (and its absence otherwise), the data key, the key commitment (constant time,
- * before the message key is even derived), the header tag. Every failure is an
+ * before the message key is used), the header tag. Every failure is an
  * `InvalidCiphertextException`.
  */
 export async function openHeader(
@@ -148,11 +163,11 @@ export async function openHeader(
   const publicKey = header.suite.signed ? publicKeyPoint(storedKey) : undefined;
   const { dataKey, crypto } = await unwrapDataKey(keyrings, header.encryptedDataKeys, { map: header.encryptionContext, bytes: header.contextBytes });
   const hkdfKey = await importDataKey(crypto, dataKey);
-  const commitment = await commitmentOf(crypto, hkdfKey, header.messageId);
+  // Derived together; the key is used only once the commitment has matched.
+  const [commitment, key] = await Promise.all([commitmentOf(crypto, hkdfKey, header.messageId), messageKeyOf(crypto, header.suite, hkdfKey, header.messageId)]);
   if (!timingSafeEqual(commitment, header.commitment)) {
     throw new KmsError('InvalidCiphertextException', 'the key commitment does not match the data key: the message was changed, or made to decrypt differently under different keys');
   }
-  const key = await messageKeyOf(crypto, header.suite, hkdfKey, header.messageId);
   await aesGcmDecrypt(crypto, key, new Uint8Array(IV_LENGTH), header.tag, header.body, 'the message header failed authentication: it was changed');
   return { crypto, key, publicKey };
 }

@@ -11,7 +11,7 @@ import { MAX_SIGNATURE_LENGTH, serializeFooter } from './footer.js';
 import { PUBLIC_KEY_CONTEXT_KEY, RESERVED_CONTEXT_PREFIX, serializeContext, serializeHeaderBody } from './header.js';
 import { dataBytes, type SealData } from './input.js';
 import { type EnvelopeKeyring, type EnvelopeKeyrings, type WrappingKey, keyringList, wrappingKeys } from './keyrings.js';
-import { type EncryptionMaterials, deriveMessageKey, headerTag, newEncryptionMaterials } from './materials.js';
+import { type EncryptionMaterials, type MessageKey, deriveMessageKey, headerTag, newEncryptionMaterials } from './materials.js';
 import { Ordered, framesInFlight } from './ordered.js';
 import { type AlgorithmSuite, type AlgorithmSuiteOption, COMMITMENT_LENGTH, MESSAGE_ID_LENGTH, resolveSuite } from './suites.js';
 
@@ -92,20 +92,28 @@ function cacheKey(plan: SealPlan): string {
   return JSON.stringify([ids, plan.keyIds, plan.suite.id, hex(plan.contextBytes)]);
 }
 
-/** One message being sealed: its header (tag included) and how to seal its frames. */
+/** One message being sealed: its header (tag included, still being computed) and how to seal its frames. */
 export interface Sealer {
   readonly materials: EncryptionMaterials;
-  readonly header: Uint8Array;
+  readonly headerLength: number;
+  readonly header: Promise<Uint8Array>;
   frame(sequenceNumber: number, final: boolean, plaintext: Uint8Array): Promise<SealedFrame>;
 }
 
 /** Starts a message: materials (cached when a cache and the length are given), message id, key, header. */
 export async function startSeal(plan: SealPlan, plaintextLength?: number, cache?: DataKeyCache): Promise<Sealer> {
-  const create = (): Promise<EncryptionMaterials> => newEncryptionMaterials(plan.keys, plan.suite, plan.encryptionContext);
+  const messageId = randomBytes(plan.keys[0]!.crypto, MESSAGE_ID_LENGTH);
+  // With a new data key, this message's key is derived while the data key is being wrapped.
+  let derived: Promise<MessageKey> | undefined;
+  const create = (): Promise<EncryptionMaterials> =>
+    newEncryptionMaterials(plan.keys, plan.suite, plan.encryptionContext, (hkdfKey) => {
+      derived = deriveMessageKey({ crypto: plan.keys[0]!.crypto, suite: plan.suite, hkdfKey }, messageId);
+      // Awaited once the wraps are done; until then a failure must not count as unhandled.
+      derived.catch(() => undefined);
+    });
   const materials = await (cache !== undefined && plaintextLength !== undefined ? cachedMaterials(cache, cacheKey(plan), plaintextLength, create) : create());
   const { crypto, suite } = materials;
-  const messageId = randomBytes(crypto, MESSAGE_ID_LENGTH);
-  const { key, commitment } = await deriveMessageKey(materials, messageId);
+  const { key, commitment } = await (derived ?? deriveMessageKey(materials, messageId));
   const body = serializeHeaderBody({
     suite,
     messageId,
@@ -114,8 +122,16 @@ export async function startSeal(plan: SealPlan, plaintextLength?: number, cache?
     frameSize: plan.frameSize,
     commitment,
   });
-  const header = concat(body, await headerTag(crypto, key, body));
-  return { materials, header, frame: (sequenceNumber, final, plaintext) => encryptFrame(crypto, key, messageId, sequenceNumber, final, plaintext) };
+  // The header tag is computed while the first frames are: it needs the key, not them.
+  const header = headerTag(crypto, key, body).then((tag) => concat(body, tag));
+  // Until the caller awaits it, a failure must not count as unhandled.
+  header.catch(() => undefined);
+  return {
+    materials,
+    headerLength: body.length + TAG_LENGTH,
+    header,
+    frame: (sequenceNumber, final, plaintext) => encryptFrame(crypto, key, messageId, sequenceNumber, final, plaintext),
+  };
 }
 
 /**
@@ -130,9 +146,8 @@ export async function seal(keyrings: EnvelopeKeyrings, data: SealData, options: 
   checkLength(plaintext.length, plan.frameSize);
   const sealer = await startSeal(plan, plaintext.length, options.cache);
   const { frameSize } = plan;
-  const out = new Uint8Array(sealer.header.length + bodyLength(plaintext.length, frameSize));
-  out.set(sealer.header);
-  let offset = sealer.header.length;
+  const out = new Uint8Array(sealer.headerLength + bodyLength(plaintext.length, frameSize));
+  let offset = sealer.headerLength;
   const ordered = new Ordered<SealedFrame>(framesInFlight(frameSize), ([head, sealed]) => {
     out.set(head, offset);
     out.set(sealed, offset + head.length);
@@ -144,6 +159,7 @@ export async function seal(keyrings: EnvelopeKeyrings, data: SealData, options: 
     const final = sequenceNumber === frames;
     await ordered.push(sealer.frame(sequenceNumber, final, plaintext.subarray(start, final ? plaintext.length : start + frameSize)));
   }
+  out.set(await sealer.header);
   await ordered.drain();
   const { signingKey, crypto } = sealer.materials;
   if (!signingKey) return out;

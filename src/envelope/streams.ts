@@ -34,7 +34,7 @@ export function sealStream(keyrings: EnvelopeKeyrings, options: SealStreamOption
   return new TransformStream<Uint8Array, Uint8Array>({
     async start(controller) {
       sealer = await startSeal(plan);
-      controller.enqueue(sealer.header);
+      controller.enqueue(await sealer.header);
       ordered = new Ordered(
         framesInFlight(frameSize),
         (parts) => parts.forEach((part) => controller.enqueue(part)),
