@@ -70,6 +70,14 @@ export async function importAesGcmKey(crypto: Crypto, material: Uint8Array): Pro
   }
 }
 
+/** The AES-GCM parameters of every call here: the given IV and additional data, a 128-bit tag. */
+const gcm = (iv: Uint8Array, additionalData: Uint8Array): AesGcmParams => ({
+  name: 'AES-GCM',
+  iv: bufferSource(iv),
+  additionalData: bufferSource(additionalData),
+  tagLength: TAG_LENGTH * 8,
+});
+
 /** AES-GCM encryption with a 128-bit tag: returns ciphertext ‖ tag. */
 export async function aesGcmEncrypt(
   crypto: Crypto,
@@ -80,7 +88,7 @@ export async function aesGcmEncrypt(
 ): Promise<Uint8Array> {
   try {
     const sealed = await crypto.subtle.encrypt(
-      { name: 'AES-GCM', iv: bufferSource(iv), additionalData: bufferSource(additionalData), tagLength: TAG_LENGTH * 8 },
+      gcm(iv, additionalData),
       key,
       bufferSource(plaintext),
     );
@@ -105,7 +113,7 @@ export async function aesGcmDecrypt(
   if (sealed.length < TAG_LENGTH) throw new KmsError('InvalidCiphertextException', 'the ciphertext is shorter than its tag');
   try {
     const opened = await crypto.subtle.decrypt(
-      { name: 'AES-GCM', iv: bufferSource(iv), additionalData: bufferSource(additionalData), tagLength: TAG_LENGTH * 8 },
+      gcm(iv, additionalData),
       key,
       bufferSource(sealed),
     );
@@ -135,12 +143,7 @@ export async function wrapGeneratedSecret(
   } catch {
     return undefined;
   }
-  const wrapped = await crypto.subtle.wrapKey('raw', secret, key, {
-    name: 'AES-GCM',
-    iv: bufferSource(iv),
-    additionalData: bufferSource(additionalData),
-    tagLength: TAG_LENGTH * 8,
-  });
+  const wrapped = await crypto.subtle.wrapKey('raw', secret, key, gcm(iv, additionalData));
   return new Uint8Array(wrapped);
 }
 
