@@ -4,6 +4,7 @@
 // Everything crossing engines is JSON: messages as base64. Plaintexts are regenerated, not sent.
 import { Keyring, RawAesKeyring, base64, open, openStream, seal, sealStream } from '../src/index.ts';
 import { engine } from './support/env.mjs';
+import { collect } from './support/helpers.mjs';
 import { NON_ASCII_CONTEXT, plaintext } from './fixtures/esdk/keys.mjs';
 
 // Test keys, public on purpose: every engine needs them.
@@ -26,14 +27,6 @@ async function keyrings(crypto) {
   return { kms, raw: new RawAesKeyring({ keyNamespace: RAW.keyNamespace, keyName: RAW.keyName, material: RAW.bytes, crypto }) };
 }
 
-async function collect(stream) {
-  const parts = [];
-  await stream.pipeTo(new WritableStream({ write: (chunk) => void parts.push(chunk) }));
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) out.set(part, (offset += part.length) - part.length);
-  return out;
-}
 
 /** Phase 1: `{ [case name]: base64 message }`. */
 export async function produce(crypto) {

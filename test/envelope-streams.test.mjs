@@ -4,7 +4,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Keyring, RawAesKeyring, open, openStream, readHeader, seal, sealStream, sealedSize } from '../src/index.ts';
 import { crypto, engine } from './support/env.mjs';
-import { TEST_KEY_ID, rejects, sameBytes, testKeyBytes, testKeyring } from './support/helpers.mjs';
+import { TEST_KEY_ID, collect, rejects, sameBytes, testKeyBytes, testKeyring } from './support/helpers.mjs';
 import { NON_ASCII_CONTEXT, plaintext } from './fixtures/esdk/keys.mjs';
 
 const keyring = new RawAesKeyring({ keyNamespace: 'webkms-test', keyName: 'streams', material: testKeyBytes(32), crypto });
@@ -23,16 +23,6 @@ function chunked(bytes, sizes = [65536]) {
   });
 }
 
-/** Everything a stream gives, as one array. */
-async function collect(stream) {
-  const parts = [];
-  let length = 0;
-  await stream.pipeTo(new WritableStream({ write: (c) => void (parts.push(c), (length += c.length)) }));
-  const out = new Uint8Array(length);
-  let o = 0;
-  for (const p of parts) out.set(p, (o += p.length) - p.length);
-  return out;
-}
 
 const roundTrips = suite('stream round trips');
 

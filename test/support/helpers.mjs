@@ -44,3 +44,13 @@ export function toHex(bytes) {
 export function sameBytes(a, b) {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
+
+/** Everything a ReadableStream gives, as one array. */
+export async function collect(stream) {
+  const parts = [];
+  await stream.pipeTo(new WritableStream({ write: (chunk) => void parts.push(chunk) }));
+  const out = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
+  let offset = 0;
+  for (const part of parts) out.set(part, (offset += part.length) - part.length);
+  return out;
+}
