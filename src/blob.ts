@@ -46,7 +46,9 @@ export function parseBlob(blob: Uint8Array): ParsedBlob {
   const sealedLength = blob.length - headerLength;
   if (sealedLength < 1 + TAG_LENGTH) throw invalid('it is truncated');
   if (sealedLength > MAX_BLOB_PLAINTEXT + TAG_LENGTH) throw invalid('it is longer than any blob webkms writes');
-  const keyId = String.fromCharCode(...blob.subarray(2, 2 + idLength));
+  // Built char by char: spreading a typed array into fromCharCode costs several times more.
+  let keyId = '';
+  for (let i = 2; i < 2 + idLength; i++) keyId += String.fromCharCode(blob[i]!);
   if (!isKeyId(keyId)) throw invalid('the key id field is not a valid key id');
   const tagStart = 2 + idLength;
   return {

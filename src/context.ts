@@ -1,5 +1,5 @@
 // The encryption context: validation and the one canonical byte encoding that is authenticated.
-import { asBytes, checkString, utf8 } from './bytes.js';
+import { asBytes, checkString, isWellFormed, utf8, utf8Into } from './bytes.js';
 import { check } from './errors.js';
 
 /** A string→string map bound to a ciphertext: the same map must be given again to decrypt it. */
@@ -7,28 +7,39 @@ export type EncryptionContext = Readonly<Record<string, string>>;
 
 /**
  * Checks that `value` is absent or a plain object of string values (no lone surrogates), and
- * returns its entries sorted by the UTF-8 bytes of their keys.
+ * returns its pairs sorted by the UTF-8 bytes of their keys.
  */
-export function contextEntries(value: unknown, field = 'encryptionContext'): Array<[Uint8Array, Uint8Array]> {
+function contextPairs(value: unknown, field: string): Array<[string, string]> {
   if (value === undefined) return [];
   check(
     value !== null && typeof value === 'object' && !Array.isArray(value) && !ArrayBuffer.isView(value),
-    `${field} must be an object of string keys to string values`,
+    () => `${field} must be an object of string keys to string values`,
   );
-  const entries: Array<[Uint8Array, Uint8Array]> = [];
-  for (const [key, item] of Object.entries(value)) {
-    checkString(key, `${field} key`);
-    checkString(item, `${field} value of "${key}"`);
-    entries.push([utf8(key), utf8(item)]);
+  const pairs = Object.entries(value);
+  for (const [key, item] of pairs) {
+    // The messages are built only for a failure: a template per pair is a measurable share of a call.
+    if (!isWellFormed(key)) checkString(key, `${field} key`);
+    if (typeof item !== 'string' || !isWellFormed(item)) checkString(item, `${field} value of "${key}"`);
   }
-  return entries.sort(([a], [b]) => compareBytes(a, b));
+  return pairs.length < 2 ? pairs : pairs.sort(([a], [b]) => compareUtf8(a, b));
 }
 
-/** Orders byte strings lexicographically, a shorter prefix first: UTF-8 byte order. */
-export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+/** The context's pairs as UTF-8 bytes, checked and sorted by key bytes (see `contextPairs`). */
+export function contextEntries(value: unknown, field = 'encryptionContext'): Array<[Uint8Array, Uint8Array]> {
+  return contextPairs(value, field).map(([key, item]) => [utf8(key), utf8(item)]);
+}
+
+// UTF-16 code units sort surrogates (code points from U+10000) below U+E000–U+FFFF; UTF-8 bytes
+// and code points sort them above. This rank restores code point order.
+const rank = (unit: number): number => (unit < 0xd800 ? unit : unit < 0xe000 ? unit + 0x2000 : unit - 0x800);
+
+/** Orders well-formed strings as their UTF-8 bytes order, without encoding them. */
+export function compareUtf8(a: string, b: string): number {
   const length = Math.min(a.length, b.length);
   for (let i = 0; i < length; i++) {
-    if (a[i] !== b[i]) return a[i]! - b[i]!;
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return rank(x) - rank(y);
   }
   return a.length - b.length;
 }
@@ -48,12 +59,13 @@ export function encodeAdditionalData(
   aad: unknown,
   fields: { context: string; aad: string } = { context: 'encryptionContext', aad: 'aad' },
 ): Uint8Array {
-  const entries = contextEntries(encryptionContext, fields.context);
+  const pairs = contextPairs(encryptionContext, fields.context);
   const aadBytes = aad === undefined ? new Uint8Array(0) : asBytes(aad, fields.aad);
-  // Written into one array: a small allocation per field (or a DataView) costs more than the copying.
-  let length = 4 + 4 + aadBytes.length;
-  for (const [key, item] of entries) length += 8 + key.length + item.length;
-  const out = new Uint8Array(length);
+  // Written once into one array with room for the worst case (3 UTF-8 bytes per UTF-16 code unit):
+  // an allocation per string costs more than the spare room.
+  let room = 4 + 4 + aadBytes.length;
+  for (const [key, item] of pairs) room += 8 + 3 * (key.length + item.length);
+  const out = new Uint8Array(room);
   let offset = 0;
   const uint32 = (value: number): void => {
     out[offset++] = value >>> 24;
@@ -61,16 +73,17 @@ export function encodeAdditionalData(
     out[offset++] = value >>> 8;
     out[offset++] = value;
   };
-  const field = (bytes: Uint8Array): void => {
-    uint32(bytes.length);
-    out.set(bytes, offset);
-    offset += bytes.length;
+  const text = (value: string): void => {
+    const end = utf8Into(value, out, offset + 4);
+    uint32(end - offset - 4);
+    offset = end;
   };
-  uint32(entries.length);
-  for (const [key, item] of entries) {
-    field(key);
-    field(item);
+  uint32(pairs.length);
+  for (const [key, item] of pairs) {
+    text(key);
+    text(item);
   }
-  field(aadBytes);
-  return out;
+  uint32(aadBytes.length);
+  out.set(aadBytes, offset);
+  return out.subarray(0, offset + aadBytes.length);
 }

@@ -40,7 +40,10 @@ export function excerpt(text: string, max = 80): string {
   return JSON.stringify(text.length > max ? `${text.slice(0, max)}…` : text);
 }
 
-/** Throws a `ValidationException` unless `condition` holds. */
-export function check(condition: unknown, message: string): asserts condition {
-  if (!condition) throw new KmsError('ValidationException', message);
+/**
+ * Throws a `ValidationException` unless `condition` holds. A message that interpolates is given as
+ * a function on hot paths, so that it is built only for the error, not on every call.
+ */
+export function check(condition: unknown, message: string | (() => string)): asserts condition {
+  if (!condition) throw new KmsError('ValidationException', typeof message === 'string' ? message : message());
 }

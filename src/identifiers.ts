@@ -21,7 +21,7 @@ export function isKeyId(value: string): boolean {
 
 /** Checks a key id given to create or import a key. */
 export function checkKeyId(value: unknown, field = 'keyId'): asserts value is string {
-  check(typeof value === 'string' && isKeyId(value), `${field} must be 1–128 characters of A–Z, a–z, 0–9, ".", "_" or "-"`);
+  check(typeof value === 'string' && isKeyId(value), () => `${field} must be 1–128 characters of A–Z, a–z, 0–9, ".", "_" or "-"`);
 }
 
 /** Checks an alias name against AWS's rules: `alias/` then 1–250 of `A–Z a–z 0–9 : / _ -`, not `alias/aws/`. */
@@ -48,7 +48,7 @@ export function aliasArn(scope: ArnScope, aliasName: string): string {
  * An ARN of another region or account names nothing here: `NotFoundException`.
  */
 export function parseKeyReference(value: unknown, scope: ArnScope, field = 'keyId'): KeyReference {
-  check(typeof value === 'string' && value.length > 0, `${field} is required: a key id, key ARN, alias name or alias ARN`);
+  check(typeof value === 'string' && value.length > 0, () => `${field} is required: a key id, key ARN, alias name or alias ARN`);
   const arn = ARN.exec(value);
   if (arn) {
     const [, region, accountId, kind, rest] = arn as unknown as [string, string, string, string, string];

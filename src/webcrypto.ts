@@ -70,39 +70,40 @@ export async function importAesGcmKey(crypto: Crypto, material: Uint8Array): Pro
   }
 }
 
-/** The AES-GCM parameters of every call here: the given IV and additional data, a 128-bit tag. */
+/**
+ * The AES-GCM parameters of every call here: the given IV and additional data. The tag is 128 bits,
+ * WebCrypto's default; naming it costs Node a few percent of a small call in argument conversion.
+ */
 const gcm = (iv: Uint8Array, additionalData: Uint8Array): AesGcmParams => ({
   name: 'AES-GCM',
   iv: bufferSource(iv),
   additionalData: bufferSource(additionalData),
-  tagLength: TAG_LENGTH * 8,
 });
 
+// The two functions below chain on WebCrypto's promise rather than await it: one async frame less
+// is a measurable share of a small operation's JavaScript.
+
 /** AES-GCM encryption with a 128-bit tag: returns ciphertext ‖ tag. */
-export async function aesGcmEncrypt(
+export function aesGcmEncrypt(
   crypto: Crypto,
   key: CryptoKey,
   iv: Uint8Array,
   plaintext: Uint8Array,
   additionalData: Uint8Array,
 ): Promise<Uint8Array> {
-  try {
-    const sealed = await crypto.subtle.encrypt(
-      gcm(iv, additionalData),
-      key,
-      bufferSource(plaintext),
-    );
-    return new Uint8Array(sealed);
-  } catch (cause) {
-    throw engineCannot('encrypt with this AES-GCM key', cause);
-  }
+  return crypto.subtle.encrypt(gcm(iv, additionalData), key, bufferSource(plaintext)).then(
+    (sealed) => new Uint8Array(sealed),
+    (cause: unknown) => {
+      throw engineCannot('encrypt with this AES-GCM key', cause);
+    },
+  );
 }
 
 /**
  * AES-GCM decryption of ciphertext ‖ tag. Any failure (wrong key, IV, additional data, tampered
  * bytes) is an `InvalidCiphertextException`; no plaintext is released unless the tag verifies.
  */
-export async function aesGcmDecrypt(
+export function aesGcmDecrypt(
   crypto: Crypto,
   key: CryptoKey,
   iv: Uint8Array,
@@ -110,17 +111,13 @@ export async function aesGcmDecrypt(
   additionalData: Uint8Array,
   failure = 'the ciphertext, its encryption context or its AAD does not match: authentication failed',
 ): Promise<Uint8Array> {
-  if (sealed.length < TAG_LENGTH) throw new KmsError('InvalidCiphertextException', 'the ciphertext is shorter than its tag');
-  try {
-    const opened = await crypto.subtle.decrypt(
-      gcm(iv, additionalData),
-      key,
-      bufferSource(sealed),
-    );
-    return new Uint8Array(opened);
-  } catch (cause) {
-    throw new KmsError('InvalidCiphertextException', failure, { cause });
-  }
+  if (sealed.length < TAG_LENGTH) return Promise.reject(new KmsError('InvalidCiphertextException', 'the ciphertext is shorter than its tag'));
+  return crypto.subtle.decrypt(gcm(iv, additionalData), key, bufferSource(sealed)).then(
+    (opened) => new Uint8Array(opened),
+    (cause: unknown) => {
+      throw new KmsError('InvalidCiphertextException', failure, { cause });
+    },
+  );
 }
 
 /**

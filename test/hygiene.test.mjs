@@ -27,6 +27,19 @@ internal('generateDataKeyWithoutPlaintext: WebCrypto generates and wraps the dat
   }
 });
 
+internal('generateDataKey draws IV and data key in one call, copies the key out and zeroes the draw', async () => {
+  const rec = recordingCrypto();
+  const keyring = new Keyring({ crypto: rec.crypto });
+  await keyring.importKey({ keyId: 'k', material: crypto.getRandomValues(new Uint8Array(32)) });
+  rec.random.length = 0;
+  const key = await keyring.generateDataKey({ keyId: 'k', numberOfBytes: 48 });
+  assert.equal(rec.random.map((a) => a.length), [12 + 48]);
+  const [draw] = rec.random;
+  assert.equal([...draw.subarray(0, 12)], [...key.iv], 'the IV is the start of the draw');
+  assert.ok(allZero(draw.subarray(12)), 'the data key\'s bytes in the draw are zeroed');
+  assert.not.ok(allZero(key.plaintext), 'the returned copy is the key');
+});
+
 internal('generateDataKeyWithoutPlaintext without wrapKey (a CryptoKey imported as encrypt/decrypt only) zeroes its random bytes', async () => {
   const rec = recordingCrypto();
   const keyring = new Keyring({ crypto: rec.crypto });

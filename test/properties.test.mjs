@@ -108,5 +108,32 @@ properties('the canonical context encoding is injective: different contexts neve
   );
 });
 
+// Code points from every UTF-8 length and both sides of the surrogate range, so that UTF-16 order
+// (which puts astral characters below U+E000–U+FFFF) and UTF-8 order disagree often.
+const codePoint = fc
+  .oneof(fc.integer({ min: 0x20, max: 0x7e }), fc.integer({ min: 0x80, max: 0xd7ff }), fc.integer({ min: 0xe000, max: 0xffff }), fc.integer({ min: 0x10000, max: 0x10ffff }))
+  .map((n) => String.fromCodePoint(n));
+const wellFormed = fc.string({ unit: codePoint, maxLength: 6 });
+
+/** The encoding as docs/format.md writes it, from TextEncoder's bytes: the reference. */
+function referenceEncoding(context) {
+  const utf8 = (s) => new TextEncoder().encode(s);
+  const u32 = (n) => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255];
+  const compare = (a, b) => {
+    for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i] - b[i];
+    return a.length - b.length;
+  };
+  const pairs = Object.entries(context).map(([k, v]) => [utf8(k), utf8(v)]).sort(([a], [b]) => compare(a, b));
+  return Uint8Array.from([...u32(pairs.length), ...pairs.flatMap(([k, v]) => [...u32(k.length), ...k, ...u32(v.length), ...v]), ...u32(0)]);
+}
+
+properties('the context encoding equals the reference: pairs sorted by UTF-8 bytes, every string length-prefixed', async () => {
+  const { encodeAdditionalData } = await import('../src/context.ts');
+  await fc.assert(
+    fc.property(fc.dictionary(wellFormed, wellFormed, { maxKeys: 8 }), (context) => sameBytes(encodeAdditionalData(context), referenceEncoding(context))),
+    { numRuns: RUNS * 10 },
+  );
+});
+
 properties.run();
 
