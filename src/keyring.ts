@@ -376,7 +376,8 @@ export class Keyring {
         ? await this.#sealGeneratedSecret(version.cryptoKey, secret, iv, aad)
         : await aesGcmEncrypt(this.#crypto, version.cryptoKey, iv, secret, aad);
     const ciphertextBlob = new Uint8Array(headerLength + sealed.length);
-    ciphertextBlob.set(aad.subarray(0, headerLength));
+    ciphertextBlob.set(start);
+    ciphertextBlob.set(iv, start.length);
     ciphertextBlob.set(sealed, headerLength);
     return {
       keyId: record.keyId,
