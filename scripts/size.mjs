@@ -6,7 +6,9 @@
 //
 //   npm run size            # table and budget check
 //   npm run size -- --json  # the same as JSON
+//   npm run size -- --explain  # what webkms's bundles would weigh without message text, without the JS base64 coder
 import { build } from 'esbuild';
+import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { dirname, resolve } from 'node:path';
@@ -40,8 +42,9 @@ export const ENTRIES = [
   ['sdk-all', 'AWS Encryption SDK browser client 4.2: the whole package (+ `buffer`, not counted)', `export * from '@aws-crypto/client-browser';`],
 ];
 
-async function measureEntry(contents) {
+async function measureEntry(contents, plugins = []) {
   const result = await build({
+    plugins,
     stdin: { contents, resolveDir: root, loader: 'ts', sourcefile: 'entry.ts' },
     bundle: true,
     minify: true,
@@ -85,7 +88,75 @@ export function sizeTable(rows) {
   return lines;
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+// ── --explain: what the bytes are ──────────────────────────────────────────────
+
+/** `src` with the text of every string and template literal of 18+ characters blanked (import paths kept). */
+function withoutMessages(ts, src) {
+  const K = ts.SyntaxKind;
+  const scanner = ts.createScanner(ts.ScriptTarget.ES2022, false, ts.LanguageVariant.Standard, src);
+  const stack = [];
+  let out = '';
+  let last = 0;
+  let depth = 0;
+  let previous;
+  for (let token = scanner.scan(); token !== K.EndOfFileToken; token = scanner.scan()) {
+    if (token === K.OpenBraceToken) depth++;
+    else if (token === K.CloseBraceToken) {
+      if (stack.at(-1) === depth) {
+        stack.pop();
+        token = scanner.reScanTemplateToken(false);
+      } else depth--;
+    }
+    if (token === K.TemplateHead || token === K.TemplateMiddle) stack.push(depth);
+    const start = scanner.getTokenStart();
+    const end = scanner.getTokenEnd();
+    const blank = { [K.StringLiteral]: "''", [K.NoSubstitutionTemplateLiteral]: '``', [K.TemplateHead]: '`${', [K.TemplateMiddle]: '}${', [K.TemplateTail]: '}`' }[token];
+    if (blank && previous !== K.FromKeyword && previous !== K.ImportKeyword && end - start >= 18) {
+      out += src.slice(last, start) + blank;
+      last = end;
+    }
+    if (token < K.FirstTriviaToken || token > K.LastTriviaToken) previous = token;
+  }
+  return out + src.slice(last);
+}
+
+// base64 as it would be with the engine's own coder alone (no engine before 2025 has one; Node 20 neither).
+const NATIVE_BASE64 = `
+export function encode(bytes, options = {}) { return bytes.toBase64({ alphabet: options.alphabet ?? 'base64', omitPadding: options.padding === false }); }
+export function decode(text, options = {}) { return Uint8Array.fromBase64(text, { alphabet: options.alphabet ?? 'base64', lastChunkHandling: 'strict' }); }`;
+
+function variant(ts, { messages, base64 }) {
+  return {
+    name: 'variant',
+    setup(builder) {
+      builder.onLoad({ filter: /[\\/]src[\\/].*\.ts$/ }, ({ path }) => {
+        if (!base64 && /[\\/]src[\\/]base64\.ts$/.test(path)) return { contents: NATIVE_BASE64, loader: 'js' };
+        const source = readFileSync(path, 'utf8');
+        return { contents: messages ? source : withoutMessages(ts, source), loader: 'ts' };
+      });
+    },
+  };
+}
+
+async function explain() {
+  const { default: ts } = await import('typescript');
+  const lines = ['| bundle | as shipped | without message text | with only native base64 | without either |', '|---|---|---|---|---|'];
+  for (const [, label, contents, budgetKey] of ENTRIES.filter((entry) => entry[3])) {
+    const cells = [];
+    for (const options of [{ messages: true, base64: true }, { messages: false, base64: true }, { messages: true, base64: false }, { messages: false, base64: false }]) {
+      cells.push(kb((await measureEntry(contents, [variant(ts, options)])).gzipped));
+    }
+    lines.push(`| ${label} (budget in issue 13: ${ISSUE_BUDGETS[budgetKey] / KB} KB) | ${cells.join(' | ')} |`);
+  }
+  return lines;
+}
+
+/** The budgets issue 13 set, for --explain. */
+const ISSUE_BUDGETS = { keyring: 4 * KB, sealOpen: 8 * KB, all: 14 * KB };
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url) && process.argv.includes('--explain')) {
+  console.log(`min+gzip of webkms's bundles with parts taken out (string and template literals of 18+ characters blanked;\nbase64 replaced by calls to toBase64/fromBase64)\n\n${(await explain()).join('\n')}`);
+} else if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const rows = await measureSizes();
   if (process.argv.includes('--json')) console.log(JSON.stringify(rows, null, 1));
   else console.log(`Bundle sizes (esbuild --bundle --minify, ESM for the browser; gzip -9; 1 KB = 1,024 bytes)\n\n${sizeTable(rows).join('\n')}`);
