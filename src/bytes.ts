@@ -19,6 +19,17 @@ export function utf8(text: string): Uint8Array {
   return utf8Encoder.encode(text);
 }
 
+/** The number of UTF-8 bytes of a well-formed string. */
+export function utf8Length(text: string): number {
+  let length = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    // 2 bytes to U+07FF, 3 to U+FFFF; a surrogate pair (2 code units) is 4 bytes.
+    if (code > 0x7f) length += code < 0x800 || (code >= 0xd800 && code <= 0xdfff) ? 1 : 2;
+  }
+  return length;
+}
+
 /** Writes the UTF-8 bytes of `text` into `out` at `offset` (room must suffice); returns the offset after them. */
 export function utf8Into(text: string, out: Uint8Array, offset: number): number {
   let i = 0;
