@@ -1,8 +1,8 @@
 // The Keyring: master keys with versions, aliases and state, and the KMS operations on them.
 import { decode } from './base64.js';
 import { MAX_BLOB_PLAINTEXT, blobHeader, parseBlob } from './blob.js';
-import { asBytes, concat, timingSafeEqual } from './bytes.js';
-import { encodeAdditionalData } from './context.js';
+import { asBytes, timingSafeEqual } from './bytes.js';
+import { type AdditionalData, checkAdditionalData, encodeAdditionalData } from './context.js';
 import { KmsError, check } from './errors.js';
 import {
   type ArnScope,
@@ -354,7 +354,7 @@ export class Keyring {
     record: KeyRecord,
     version: KeyVersion,
     secret: Uint8Array | number,
-    additional: Uint8Array,
+    additional: AdditionalData,
     iv = randomBytes(this.#crypto, IV_LENGTH),
   ): Promise<WrapResult> {
     if (version.encryptions >= this.#maxEncryptions) {
@@ -366,11 +366,10 @@ export class Keyring {
     version.encryptions++;
     const start = version.headerStart;
     const headerLength = start.length + IV_LENGTH;
-    // The header and the additional data are the AAD; the blob is the header and the sealed secret.
-    const aad = new Uint8Array(headerLength + additional.length);
+    // The AAD is the blob header, then the encoded context and AAD; the blob is the header and the sealed secret.
+    const aad = encodeAdditionalData(additional, headerLength);
     aad.set(start);
     aad.set(iv, start.length);
-    aad.set(additional, headerLength);
     const sealed =
       typeof secret === 'number'
         ? await this.#sealGeneratedSecret(version.cryptoKey, secret, iv, aad)
@@ -405,7 +404,7 @@ export class Keyring {
   /** Opens a blob: the key and version it names, checked against `keyId` when one is given. */
   async #unwrap(
     ciphertextBlob: unknown,
-    additional: Uint8Array,
+    additional: AdditionalData,
     keyId: string | undefined,
     field: string,
   ): Promise<DecryptResult> {
@@ -422,7 +421,9 @@ export class Keyring {
     if (!record.enabled) throw new KmsError('DisabledException', `key ${record.keyId} is disabled`);
     const version = record.versions.find((v) => timingSafeEqual(v.versionTag, parsed.versionTag));
     if (!version) throw new KmsError('InvalidCiphertextException', `the ciphertext names a version of key ${record.keyId} that this keyring does not have`);
-    const plaintext = await aesGcmDecrypt(this.#crypto, version.cryptoKey, parsed.iv, parsed.sealed, concat(parsed.header, additional));
+    const aad = encodeAdditionalData(additional, parsed.header.length);
+    aad.set(parsed.header);
+    const plaintext = await aesGcmDecrypt(this.#crypto, version.cryptoKey, parsed.iv, parsed.sealed, aad);
     return { keyId: record.keyId, arn: record.arn, versionId: version.versionId, keyMaterialId: version.keyMaterialId, plaintext };
   }
 
@@ -431,7 +432,7 @@ export class Keyring {
   #dataKeyRequest(input: GenerateDataKeyInput, operation: string) {
     check(typeof input === 'object' && input !== null, () => `${operation} takes { keyId, keySpec?, numberOfBytes?, encryptionContext?, aad?, versionId? }`);
     const length = dataKeyLength(input.keySpec, input.numberOfBytes);
-    const additional = encodeAdditionalData(input.encryptionContext, input.aad);
+    const additional = checkAdditionalData(input.encryptionContext, input.aad);
     const record = this.#enabledKey(input.keyId);
     return { length, additional, record, version: this.#version(record, input.versionId) };
   }
@@ -472,7 +473,7 @@ export class Keyring {
     check(typeof input === 'object' && input !== null, 'encrypt takes { keyId, plaintext, encryptionContext?, aad?, versionId? }');
     const plaintext = asBytes(input.plaintext, 'plaintext');
     check(plaintext.length >= 1 && plaintext.length <= MAX_BLOB_PLAINTEXT, () => `plaintext must be 1 to ${MAX_BLOB_PLAINTEXT} bytes, not ${plaintext.length}`);
-    const additional = encodeAdditionalData(input.encryptionContext, input.aad);
+    const additional = checkAdditionalData(input.encryptionContext, input.aad);
     const record = this.#enabledKey(input.keyId);
     return this.#wrap(record, this.#version(record, input.versionId), plaintext, additional);
   }
@@ -485,7 +486,7 @@ export class Keyring {
   async decrypt(input: DecryptInput): Promise<DecryptResult> {
     check(typeof input === 'object' && input !== null, 'decrypt takes { ciphertextBlob, encryptionContext?, aad?, keyId? }');
     check(input.ciphertextBlob !== undefined, 'ciphertextBlob is required');
-    const additional = encodeAdditionalData(input.encryptionContext, input.aad);
+    const additional = checkAdditionalData(input.encryptionContext, input.aad);
     return this.#unwrap(input.ciphertextBlob, additional, input.keyId, 'keyId');
   }
 
@@ -493,8 +494,8 @@ export class Keyring {
   async reEncrypt(input: ReEncryptInput): Promise<ReEncryptResult> {
     check(typeof input === 'object' && input !== null, 'reEncrypt takes { ciphertextBlob, destinationKeyId, … }');
     check(input.ciphertextBlob !== undefined, 'ciphertextBlob is required');
-    const sourceAdditional = encodeAdditionalData(input.sourceEncryptionContext, input.sourceAad, ADDITIONAL_DATA_FIELDS.source);
-    const destinationAdditional = encodeAdditionalData(
+    const sourceAdditional = checkAdditionalData(input.sourceEncryptionContext, input.sourceAad, ADDITIONAL_DATA_FIELDS.source);
+    const destinationAdditional = checkAdditionalData(
       input.destinationEncryptionContext,
       input.destinationAad,
       ADDITIONAL_DATA_FIELDS.destination,

@@ -2,7 +2,7 @@
 // A change to any of these bytes breaks every stored blob: it needs a new format version.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { encodeAdditionalData } from '../src/context.ts';
+import { checkAdditionalData, encodeAdditionalData } from '../src/context.ts';
 import { toHex } from './support/helpers.mjs';
 
 const VECTORS = [
@@ -31,8 +31,15 @@ const vectors = suite('canonical context encoding: fixed vectors');
 
 for (const v of VECTORS) {
   vectors(v.name, () => {
-    assert.is(toHex(encodeAdditionalData(v.context, v.aad)), v.hex);
+    assert.is(toHex(encodeAdditionalData(checkAdditionalData(v.context, v.aad))), v.hex);
   });
 }
+
+vectors('room for a prefix: the same encoding after that many bytes, left for the caller', () => {
+  const v = VECTORS.at(-1);
+  const encoded = encodeAdditionalData(checkAdditionalData(v.context, v.aad), 5);
+  assert.is(toHex(encoded.subarray(0, 5)), '0000000000');
+  assert.is(toHex(encoded.subarray(5)), v.hex);
+});
 
 vectors.run();

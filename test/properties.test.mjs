@@ -97,10 +97,11 @@ properties('other material under the same key id fails; the same material, added
 });
 
 properties('the canonical context encoding is injective: different contexts never share bytes', async () => {
-  const { encodeAdditionalData } = await import('../src/context.ts');
+  const { checkAdditionalData, encodeAdditionalData } = await import('../src/context.ts');
+  const encode = (context) => encodeAdditionalData(checkAdditionalData(context));
   await fc.assert(
     fc.property(contextArb, contextArb, (a, b) => {
-      const same = sameBytes(encodeAdditionalData(a), encodeAdditionalData(b));
+      const same = sameBytes(encode(a), encode(b));
       const equal = JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort());
       return same === equal;
     }),
@@ -128,9 +129,11 @@ function referenceEncoding(context) {
 }
 
 properties('the context encoding equals the reference: pairs sorted by UTF-8 bytes, every string length-prefixed', async () => {
-  const { encodeAdditionalData } = await import('../src/context.ts');
+  const { checkAdditionalData, encodeAdditionalData } = await import('../src/context.ts');
   await fc.assert(
-    fc.property(fc.dictionary(wellFormed, wellFormed, { maxKeys: 8 }), (context) => sameBytes(encodeAdditionalData(context), referenceEncoding(context))),
+    fc.property(fc.dictionary(wellFormed, wellFormed, { maxKeys: 8 }), (context) =>
+      sameBytes(encodeAdditionalData(checkAdditionalData(context)), referenceEncoding(context)),
+    ),
     { numRuns: RUNS * 10 },
   );
 });
