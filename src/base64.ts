@@ -189,37 +189,34 @@ function decodePortable(text: string, data: number, expected: number, table: Uin
     // A last group of two or three characters is made four with 'A's (zero bits); the scratch has
     // room for them after a whole chunk.
     ascii[length] = ascii[length + 1] = 65;
-    // Sixteen characters per turn, four at a time as one big-endian uint32 (two table indexes).
     let i = 0;
-    for (; i + 16 <= length; i += 16, o += 12) {
-      const a = view.getUint32(i);
-      const b = view.getUint32(i + 4);
-      const c = view.getUint32(i + 8);
-      const d = view.getUint32(i + 12);
-      const a1 = table[a >>> 16]!;
-      const a2 = table[a & 0xffff]!;
-      const b1 = table[b >>> 16]!;
-      const b2 = table[b & 0xffff]!;
-      const c1 = table[c >>> 16]!;
-      const c2 = table[c & 0xffff]!;
-      const d1 = table[d >>> 16]!;
-      const d2 = table[d & 0xffff]!;
-      bad |= a1 | a2 | b1 | b2 | c1 | c2 | d1 | d2;
-      // Uint8Array stores keep the low 8 bits.
-      out[o] = a1 >> 4;
-      out[o + 1] = (a1 << 4) | (a2 >> 8);
-      out[o + 2] = a2;
-      out[o + 3] = b1 >> 4;
-      out[o + 4] = (b1 << 4) | (b2 >> 8);
-      out[o + 5] = b2;
-      out[o + 6] = c1 >> 4;
-      out[o + 7] = (c1 << 4) | (c2 >> 8);
-      out[o + 8] = c2;
-      out[o + 9] = d1 >> 4;
-      out[o + 10] = (d1 << 4) | (d2 >> 8);
-      out[o + 11] = d2;
+    let p = 0;
+    // Sixteen characters per turn, read four at a time as one big-endian uint32 (two table indexes),
+    // and their twelve bytes written as three uint32 in place, where the characters were; one copy
+    // moves them out. Below a few hundred characters, the copy costs more than it saves.
+    if (length >= 256) {
+      for (; i + 16 <= length; i += 16, p += 12) {
+        const a = view.getUint32(i);
+        const b = view.getUint32(i + 4);
+        const c = view.getUint32(i + 8);
+        const d = view.getUint32(i + 12);
+        const a1 = table[a >>> 16]!;
+        const a2 = table[a & 0xffff]!;
+        const b1 = table[b >>> 16]!;
+        const b2 = table[b & 0xffff]!;
+        const c1 = table[c >>> 16]!;
+        const c2 = table[c & 0xffff]!;
+        const d1 = table[d >>> 16]!;
+        const d2 = table[d & 0xffff]!;
+        bad |= a1 | a2 | b1 | b2 | c1 | c2 | d1 | d2;
+        view.setUint32(p, (a1 << 20) | (a2 << 8) | (b1 >> 4));
+        view.setUint32(p + 4, (b1 << 28) | (b2 << 16) | (c1 << 4) | (c2 >> 8));
+        view.setUint32(p + 8, (c2 << 24) | (d1 << 12) | d2);
+      }
+      out.set(ascii.subarray(0, p), o);
+      o += p;
     }
-    // The rest, fewer than sixteen: the last group may decode to only one or two bytes.
+    // The rest, four characters per turn; the last group may decode to only one or two bytes.
     for (; i < length; i += 4, o += 3) {
       const a = view.getUint32(i);
       const a1 = table[a >>> 16]!;
