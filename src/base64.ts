@@ -29,11 +29,12 @@ interface NativeBase64 {
 interface NativeBytes {
   toBase64(options: { alphabet: Base64Alphabet; omitPadding: boolean }): string;
 }
-const hasNative =
-  typeof (Uint8Array as Partial<NativeBase64>).fromBase64 === 'function' && typeof (Uint8Array.prototype as Partial<NativeBytes>).toBase64 === 'function';
+// Engines ship fromBase64 and toBase64 together (one proposal).
+const hasNative = typeof (Uint8Array as Partial<NativeBase64>).fromBase64 === 'function';
 
-const DIGITS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-const ALPHABETS: Record<Base64Alphabet, string> = { base64: `${DIGITS}+/`, base64url: `${DIGITS}-_` };
+// The 62 characters both alphabets share.
+const SHARED = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+const ALPHABETS: Record<Base64Alphabet, string> = { base64: `${SHARED}+/`, base64url: `${SHARED}-_` };
 
 interface Tables {
   /** 12 bits → their two characters as one uint16, in the platform's byte order. */
