@@ -163,7 +163,9 @@ export function decode(text: string, options: Base64DecodeOptions = {}): Uint8Ar
   if (hasNative) {
     try {
       out = (Uint8Array as unknown as NativeBase64).fromBase64(text, { alphabet, lastChunkHandling: 'loose' });
-    } catch {}
+    } catch {
+      // A character outside the alphabet or a misplaced '=': out stays undefined.
+    }
     // fromBase64 skips ASCII whitespace: a result shorter than the shape promises means it did.
     if (out?.length !== expected) throw invalid();
   } else {
