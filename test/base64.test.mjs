@@ -51,6 +51,17 @@ vectors('every byte value and every length up to 300 round-trip in both alphabet
   }
 });
 
+vectors('views at any offset into their buffer encode like copies, short and long', () => {
+  const backing = crypto.getRandomValues(new Uint8Array(4096));
+  for (const offset of [0, 1, 2, 3, 5]) {
+    for (const n of [0, 1, 2, 31, 255, 256, 257, 1000, 4000]) {
+      const view = backing.subarray(offset, offset + n);
+      assert.is(base64.encode(view), base64.encode(view.slice()), `offset ${offset}, length ${n}`);
+      assert.ok(sameBytes(base64.decode(base64.encode(view)), view));
+    }
+  }
+});
+
 vectors('64 MiB encodes and decodes without a RangeError', () => {
   const big = new Uint8Array(64 * 1024 * 1024);
   for (let i = 0; i < big.length; i += 65536) crypto.getRandomValues(big.subarray(i, i + 65536));
@@ -93,6 +104,22 @@ for (const [label, text, alphabet] of [
     await rejects(() => base64.decode(text, alphabet ? { alphabet } : {}), 'ValidationException', /base64/);
   });
 }
+
+strict('a bad character is caught at any position of a long text, across chunks', async () => {
+  // 100,000 bytes: more than one 64 KiB chunk of text, and every position within groups of 16.
+  const bytes = new Uint8Array(100_000);
+  for (let i = 0; i < bytes.length; i += 65536) crypto.getRandomValues(bytes.subarray(i, i + 65536));
+  const text = base64.encode(bytes);
+  const positions = [0, 1, 2, 3, 15, 16, 17, 65535, 65536, 65537, text.length - 5, text.length - 4, text.length - 3];
+  for (let i = 0; i < text.length; i += 9973) positions.push(i);
+  for (const at of positions) {
+    for (const c of ['*', '=', ' ', '-', '\u00e9', '\ud800']) {
+      const bad = text.slice(0, at) + c + text.slice(at + 1);
+      await rejects(() => base64.decode(bad), 'ValidationException', /base64/);
+    }
+  }
+  assert.ok(sameBytes(base64.decode(text), bytes));
+});
 
 strict('an unknown alphabet or a non-string input is rejected', async () => {
   await rejects(() => base64.decode('Zg==', { alphabet: 'hex' }), 'ValidationException', /alphabet/);
