@@ -466,14 +466,26 @@ hygiene('the data key is zeroed once imported for key derivation, on seal and on
   const rec = recordingCrypto();
   const keyring = new RawAesKeyring({ keyNamespace: 'ns', keyName: 'n', material: testKeyBytes(32), crypto: rec.crypto });
   const sealed = await seal(keyring, 'secret data', { algorithmSuite: 0x0578 });
-  const dataKeys = rec.random.filter((a) => a.length === 32);
-  assert.is(dataKeys.length, 2, 'the data key and the message id');
-  assert.ok(dataKeys.some((a) => a.every((b) => b === 0)), 'the data key is all zero after seal');
+  assert.is(rec.random.length, 1, 'one random draw: message id, data key, wrap IV');
+  const [drawn] = rec.random;
+  assert.is(drawn.length, 32 + 32 + 12);
+  assert.ok(sameBytes(drawn.subarray(0, 32), sealed.subarray(3, 35)), 'the message id comes first');
+  assert.ok(drawn.subarray(32, 64).every((b) => b === 0), 'the data key is all zero after seal');
   rec.calls.length = 0;
   await open(keyring, sealed);
   const unwrapped = rec.calls.filter((c) => c.name === 'decrypt' && c.result.byteLength === 32).map((c) => c.result);
   assert.is(unwrapped.length, 1);
   assert.ok(new Uint8Array(unwrapped[0]).every((b) => b === 0), 'the unwrapped data key is all zero after open');
+});
+
+hygiene('with a DataKeyCache, the data key bytes a cached key left unused are zeroed too', async () => {
+  const rec = recordingCrypto();
+  const keyring = new RawAesKeyring({ keyNamespace: 'ns', keyName: 'n', material: testKeyBytes(32), crypto: rec.crypto });
+  const dataKeyCache = new DataKeyCache({ maxAge: 60_000 });
+  await seal(keyring, 'x', { cache: dataKeyCache });
+  await seal(keyring, 'y', { cache: dataKeyCache });
+  assert.is(rec.random.length, 2);
+  for (const drawn of rec.random) assert.ok(drawn.subarray(32).every((b) => b === 0), 'data key and IV bytes zeroed');
 });
 
 hygiene('with a Keyring, the generated data key is zeroed too', async () => {

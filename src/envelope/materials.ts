@@ -91,22 +91,27 @@ export async function headerTag(crypto: Crypto, key: CryptoKey, body: Uint8Array
 
 /**
  * New materials: a signing key first for signed suites (its public key joins the context that
- * every wrap binds), then the data key from the first wrapping key and its copies from the others.
- * The data key is imported for HKDF while it is being wrapped, and `onHkdfKey` gets the imported
- * key at once (seal derives the first message's key meanwhile).
+ * every wrap binds), then the data key from the first wrapping key (from `random`, its
+ * `randomLength` bytes, for a raw AES key) and its copies from the others. The data key is
+ * imported for HKDF while it is being wrapped, and `onHkdfKey` gets the imported key at once (seal
+ * derives the first message's key meanwhile).
  */
 export async function newEncryptionMaterials(
   keys: readonly WrappingKey[],
   suite: AlgorithmSuite,
-  encryptionContext: EncryptionContext,
+  given: WrappingContext,
+  random: Uint8Array,
   onHkdfKey: (hkdfKey: CryptoKey) => void = () => undefined,
 ): Promise<EncryptionMaterials> {
   const generator = keys[0]!;
   const { crypto } = generator;
   const signing = suite.signed ? await generateSigningKey(crypto) : undefined;
-  const map = signing ? { ...encryptionContext, [PUBLIC_KEY_CONTEXT_KEY]: signing.publicKey } : encryptionContext;
-  const context: WrappingContext = { map, bytes: serializeContext(contextEntries(map)) };
-  const { dataKey, edk } = await generator.generate(context);
+  let context = given;
+  if (signing) {
+    const map = { ...given.map, [PUBLIC_KEY_CONTEXT_KEY]: signing.publicKey };
+    context = { map, bytes: serializeContext(contextEntries(map)) };
+  }
+  const { dataKey, edk } = await generator.generate(context, random);
   try {
     const imported = importHkdfKey(crypto, dataKey).then((hkdfKey) => {
       onHkdfKey(hkdfKey);
