@@ -138,6 +138,11 @@ export interface DecryptionMaterials {
   readonly key: CryptoKey;
   /** The signature's public key, for signed suites. */
   readonly publicKey: AffinePoint | undefined;
+  /**
+   * The header tag's check, still running: frames are decrypted meanwhile, but nothing may be
+   * released before it resolves. Rejects with `InvalidCiphertextException` (never unhandled).
+   */
+  readonly headerChecked: Promise<void>;
 }
 
 function checkRequiredContext(stored: Readonly<Record<string, string>>, required: EncryptionContext | undefined): void {
@@ -152,8 +157,8 @@ function checkRequiredContext(stored: Readonly<Record<string, string>>, required
 /**
  * Checks a parsed header and returns the message key: the required context, the public key of
  * signed suites (and its absence otherwise), the data key, the key commitment (constant time,
- * before the message key is used), the header tag. Every failure is an
- * `InvalidCiphertextException`.
+ * before the message key is used); the header tag's check is started, not awaited. Every failure
+ * is an `InvalidCiphertextException`.
  */
 export async function openHeader(
   keyrings: readonly EnvelopeKeyring[],
@@ -173,6 +178,10 @@ export async function openHeader(
   if (!timingSafeEqual(commitment, header.commitment)) {
     throw new KmsError('InvalidCiphertextException', 'the key commitment does not match the data key: the message was changed, or made to decrypt differently under different keys');
   }
-  await aesGcmDecrypt(crypto, key, new Uint8Array(IV_LENGTH), header.tag, header.body, 'the message header failed authentication: it was changed');
-  return { crypto, key, publicKey };
+  // A round trip to WebCrypto's threads saved: the caller decrypts the first frames meanwhile.
+  const headerChecked = aesGcmDecrypt(crypto, key, new Uint8Array(IV_LENGTH), header.tag, header.body, 'the message header failed authentication: it was changed').then(
+    () => undefined,
+  );
+  headerChecked.catch(() => undefined);
+  return { crypto, key, publicKey, headerChecked };
 }

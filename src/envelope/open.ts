@@ -1,7 +1,7 @@
-// Opening a message: the header is parsed and authenticated, then frames are read in order and
-// decrypted with several in flight, each released only once its tag verifies; the footer
-// signature of signed suites is checked last. One state machine serves `open` (the whole message
-// at once) and `openStream` (bytes as they come).
+// Opening a message: the header is parsed, then frames are read in order and decrypted with
+// several in flight while the header tag is checked, each released only once its tag and the
+// header's verify; the footer signature of signed suites is checked last. One state machine serves
+// `open` (the whole message at once) and `openStream` (bytes as they come).
 import { KmsError, check } from '../errors.js';
 import type { EncryptionContext } from '../context.js';
 import { concat } from '../bytes.js';
@@ -146,6 +146,8 @@ export class MessageOpener {
       await step();
     } catch (error) {
       this.#state = 'failed';
+      // A header that fails authentication explains whatever went wrong after it: its failure wins.
+      await this.#materials?.headerChecked;
       throw error;
     }
   }
@@ -195,7 +197,7 @@ export class MessageOpener {
     this.#consume(view, header.headerLength);
     this.#materials = await openHeader(this.#keyrings, header, this.#required);
     this.#header = header;
-    this.#ordered = new Ordered(framesInFlight(header.frameSize), this.#release, this.#fail);
+    this.#ordered = new Ordered(framesInFlight(header.frameSize), this.#release, this.#fail, this.#materials.headerChecked);
     this.#state = 'frames';
   }
 

@@ -12,24 +12,29 @@ export function framesInFlight(frameSize: number): number {
 
 /**
  * Runs jobs with at most `limit` unreleased, and hands each result to `release` as soon as it
- * and every job pushed before it have finished, in push order. The first failure, in push order,
- * ends it: nothing after it is released, it is thrown by `push` or `drain`, and given to `fail`.
+ * and every job pushed before it have finished, in push order, and `after` has resolved. The first
+ * failure, in push order (`after` first), ends it: nothing after it is released, it is thrown by
+ * `push` or `drain`, and given to `fail`.
  */
 export class Ordered<T> {
   readonly #released: Array<Promise<void>> = [];
-  #tail: Promise<void> = Promise.resolve();
+  #tail: Promise<void>;
   #failed = false;
 
   /**
    * @param limit - unreleased jobs before `push` waits for the oldest.
    * @param release - receives each result, in order.
    * @param fail - told of the failure when its turn comes, even between pushes.
+   * @param after - what must succeed before anything is released (open: the header tag's check).
    */
   constructor(
     readonly limit: number,
     readonly release: (value: T) => void,
     readonly fail: (error: unknown) => void = () => undefined,
-  ) {}
+    after: Promise<void> = Promise.resolve(),
+  ) {
+    this.#tail = after;
+  }
 
   /** Adds a job; waits while `limit` jobs are unreleased. */
   async push(job: Promise<T>): Promise<void> {
