@@ -80,7 +80,7 @@ export class MessageOpener {
   readonly #required: EncryptionContext | undefined;
   readonly #maxEdks: number;
   readonly #maxFrameSize: number;
-  /** Whether queued bytes are the opener's own (one-shot open) or a stream writer's (copied). */
+  /** Whether queued bytes are the opener's own (one-shot open) or a stream writer's (copied, the buffer reused). */
   readonly #owned: boolean;
   readonly #release: (plaintext: Uint8Array) => void;
   readonly #fail: (error: unknown) => void;
@@ -186,7 +186,9 @@ export class MessageOpener {
 
   async #readHeader(): Promise<void> {
     const view = this.#queue.peek(this.#queue.length);
-    const header = parseHeader(view, this.#maxEdks);
+    let header = parseHeader(view, this.#maxEdks);
+    // Later chunks overwrite the queue's buffer: a streamed header's fields (the message id) get their own bytes.
+    if (!this.#owned) header = parseHeader(view.slice(0, header.headerLength), this.#maxEdks);
     if (header.frameSize > this.#maxFrameSize) {
       throw new KmsError(
         'InvalidCiphertextException',
@@ -207,7 +209,7 @@ export class MessageOpener {
     const view = this.#queue.peek(header.frameSize + FINAL_FRAME_OVERHEAD);
     const reader = new Reader(view);
     const frame = readFrame(reader, header.frameSize, this.#sequenceNumber);
-    // WebCrypto copies its input before returning, so the queue may drop these bytes now.
+    // WebCrypto copies its input when called (the spec's "get a copy of the bytes"), so the queue may reuse these bytes now.
     const plaintext = decryptFrame(crypto, key, header.messageId, frame);
     this.#consume(view, reader.offset);
     this.#sequenceNumber++;
