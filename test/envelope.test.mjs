@@ -52,11 +52,11 @@ for (const algorithmSuite of SUITES) {
     });
   }
 
-  roundTrips(`${hex}: a megabyte in the default 64 KiB frames`, async () => {
+  roundTrips(`${hex}: three megabytes and a bit in the default 1 MiB frames`, async () => {
     const keyring = rawKeyring();
-    const data = plaintext(1024 * 1024, 7);
+    const data = plaintext(3 * 1024 * 1024 + 5, 7);
     const sealed = await seal(keyring, data, { algorithmSuite });
-    assert.is(readHeader(sealed).frameSize, 65536);
+    assert.is(readHeader(sealed).frameSize, 1024 * 1024);
     assert.ok(sameBytes(await open(keyring, sealed), data));
   });
 }

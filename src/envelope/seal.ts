@@ -24,7 +24,7 @@ export interface SealOptions {
    * with `aws-crypto-` are reserved. Default: none.
    */
   encryptionContext?: EncryptionContext;
-  /** Plaintext bytes per frame: 1 to 16 MiB. Default 64 KiB. */
+  /** Plaintext bytes per frame: 1 to 16 MiB. Default 1 MiB. */
   frameSize?: number;
   /** Default `ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY` (0x0478). */
   algorithmSuite?: AlgorithmSuiteOption;
@@ -35,8 +35,11 @@ export interface SealOptions {
 /** Options of `sealStream`: as `seal`, for an unsigned suite (WebCrypto cannot sign a stream). */
 export type SealStreamOptions = Omit<SealOptions, 'cache'>;
 
-/** The default frame size: 64 KiB, where one-shot and streamed throughput level off (docs/format.md). */
-const DEFAULT_FRAME_SIZE = 64 * 1024;
+/**
+ * The default frame size: 1 MiB. Each frame costs a WebCrypto call (~25–40 µs in Node), so large
+ * data needs large frames to beat one `subtle.encrypt` of it; bench/README.md has the numbers.
+ */
+const DEFAULT_FRAME_SIZE = 1024 * 1024;
 
 /** A seal's checked options. */
 export interface SealPlan {
