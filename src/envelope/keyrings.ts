@@ -33,11 +33,12 @@ export interface WrappingKey {
   /** Random bytes `generate` takes from the message's one random draw (0 when it makes its own). */
   readonly randomLength: number;
   /**
-   * A fresh data key and its encrypted copy (the first key generates the data key), from `random`
-   * (`randomLength` bytes, which the caller zeroes once the materials are made). The copy may
-   * still be in progress, so that the data key can be put to use meanwhile.
+   * A fresh data key (the first key generates the data key), from `random` (`randomLength` bytes,
+   * which the caller zeroes once the materials are made), and what gives its encrypted copy: the
+   * caller starts importing the data key first, as the message key and every frame wait on that
+   * and nothing waits on the wrap until the header.
    */
-  generate(context: WrappingContext, random: Uint8Array): Promise<{ dataKey: Uint8Array; edk: Promise<EncryptedDataKey> }>;
+  generate(context: WrappingContext, random: Uint8Array): Promise<{ dataKey: Uint8Array; wrapped: () => Promise<EncryptedDataKey> }>;
   wrap(dataKey: Uint8Array, context: WrappingContext): Promise<EncryptedDataKey>;
   /** An encrypted data key of the size this key writes, for `sealedSize`. */
   placeholder(): EncryptedDataKey;
@@ -64,7 +65,8 @@ function keyringKey(keyring: Keyring, keyId: string): WrappingKey {
     randomLength: 0,
     async generate(context) {
       const key = await keyring.generateDataKey({ keyId, numberOfBytes: DATA_KEY_LENGTH, encryptionContext: context.map });
-      return { dataKey: key.plaintext, edk: Promise.resolve(kmsEdk(key.arn, key.ciphertextBlob)) };
+      const edk = kmsEdk(key.arn, key.ciphertextBlob);
+      return { dataKey: key.plaintext, wrapped: () => Promise.resolve(edk) };
     },
     async wrap(dataKey, context) {
       const wrapped = await keyring.encrypt({ keyId, plaintext: dataKey, encryptionContext: context.map });
@@ -85,7 +87,7 @@ function rawAesKey(keyring: RawAesKeyring): WrappingKey {
     randomLength: DATA_KEY_LENGTH + IV_LENGTH,
     async generate(context, random) {
       const dataKey = random.subarray(0, DATA_KEY_LENGTH);
-      return { dataKey, edk: rawAesWrap(keyring, dataKey, context.bytes, random.subarray(DATA_KEY_LENGTH)) };
+      return { dataKey, wrapped: () => rawAesWrap(keyring, dataKey, context.bytes, random.subarray(DATA_KEY_LENGTH)) };
     },
     wrap: (dataKey, context) => rawAesWrap(keyring, dataKey, context.bytes),
     placeholder: () => rawAesPlaceholder(keyring),

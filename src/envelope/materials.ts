@@ -92,7 +92,7 @@ export async function headerTag(crypto: Crypto, key: CryptoKey, body: Uint8Array
 /**
  * New materials: a signing key first for signed suites (its public key joins the context that
  * every wrap binds), then the data key from the first wrapping key (from `random`, its
- * `randomLength` bytes, for a raw AES key) and its copies from the others. The data key is
+ * `randomLength` bytes, for a raw AES key) and its copies from every key. The data key is
  * imported for HKDF while it is being wrapped, and `onHkdfKey` gets the imported key at once (seal
  * derives the first message's key meanwhile).
  */
@@ -111,14 +111,15 @@ export async function newEncryptionMaterials(
     const map = { ...given.map, [PUBLIC_KEY_CONTEXT_KEY]: signing.publicKey };
     context = { map, bytes: serializeContext(contextEntries(map)) };
   }
-  const { dataKey, edk } = await generator.generate(context, random);
+  const { dataKey, wrapped } = await generator.generate(context, random);
   try {
+    // The import goes first: the message key and every frame wait on it, nothing on the wraps until the header.
     const imported = importHkdfKey(crypto, dataKey).then((hkdfKey) => {
       onHkdfKey(hkdfKey);
       return hkdfKey;
     });
     // Zeroed (below) only once every wrap has taken its copy of the bytes.
-    const [hkdfKey, ...encryptedDataKeys] = await Promise.all([imported, edk, ...keys.slice(1).map((key) => key.wrap(dataKey, context))]);
+    const [hkdfKey, ...encryptedDataKeys] = await Promise.all([imported, wrapped(), ...keys.slice(1).map((key) => key.wrap(dataKey, context))]);
     return {
       suite,
       crypto,
