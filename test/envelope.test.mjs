@@ -435,12 +435,13 @@ cache('a message over maxBytes bypasses the cache and leaves the cached data key
 });
 
 cache('expired data keys leave the cache, also those no message asks for again', async () => {
-  const dataKeyCache = new DataKeyCache({ maxAge: 5 });
+  // Long enough that a loaded machine seals twice within it (5 ms failed once in Firefox).
+  const dataKeyCache = new DataKeyCache({ maxAge: 250 });
   const keyring = rawKeyring();
   await seal(keyring, 'x', { cache: dataKeyCache, encryptionContext: { a: '1' } });
   await seal(keyring, 'x', { cache: dataKeyCache, encryptionContext: { a: '2' } });
   assert.is(dataKeyCache.size, 2);
-  await new Promise((resolve) => setTimeout(resolve, 20));
+  await new Promise((resolve) => setTimeout(resolve, 300));
   await seal(keyring, 'x', { cache: dataKeyCache, encryptionContext: { a: '3' } });
   assert.is(dataKeyCache.size, 1, 'only the fresh entry remains');
 });
