@@ -342,6 +342,27 @@ header('tells the suite, message id, context, encrypted data keys, frame size an
   await rejects(() => readHeader(new Uint8Array(0)), 'InvalidCiphertextException', /truncated/);
 });
 
+header('context text is decoded as UTF-8, short ASCII, long and non-ASCII alike; bytes that are not UTF-8 are refused', async () => {
+  const long = 'x'.repeat(300);
+  const encryptionContext = { ascii: 'plain', 'clé': 'välue ✓', long };
+  const sealed = await seal(rawKeyring(), 'x', { encryptionContext });
+  assert.equal(readHeader(sealed).encryptionContext, encryptionContext);
+  const at = (text) => {
+    const bytes = utf8.encode(text);
+    for (let i = 0; i + bytes.length <= sealed.length; i++) if (bytes.every((b, j) => sealed[i + j] === b)) return i;
+    throw new Error(`${text} not found`);
+  };
+  for (const [where, byte] of [
+    [at('plain'), 0x80], // a lone continuation byte in short ASCII
+    [at('välue') + 1, 0xff], // in place of the first byte of "ä"
+    [at(long) + 200, 0xc3], // a lead byte without its continuation, in a long value
+  ]) {
+    const bad = sealed.slice();
+    bad[where] = byte;
+    await rejects(() => readHeader(bad), 'InvalidCiphertextException', /not UTF-8/);
+  }
+});
+
 header('base64 text and other formats are refused with a hint', async () => {
   const sealed = await seal(rawKeyring(), 'x');
   await rejects(() => readHeader(utf8.encode(base64.encode(sealed))), 'InvalidCiphertextException', /base64/);
