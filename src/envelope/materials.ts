@@ -34,6 +34,12 @@ export interface MessageKey {
 
 const DERIVE_KEY_LABEL = utf8('DERIVEKEY');
 const COMMIT_KEY_LABEL = utf8('COMMITKEY');
+// Made once and never written: WebCrypto copies its parameters when called, and a fresh small
+// array costs Node an allocation and a copy when its webcrypto takes the array's buffer.
+const ZERO_IV = new Uint8Array(IV_LENGTH);
+const NO_BYTES = new Uint8Array(0);
+/** Each suite's HKDF info for its message key: the suite id, then "DERIVEKEY". */
+const deriveKeyInfo = new Map<number, Uint8Array>();
 
 /** Imports the data key for HKDF (never extractable). */
 async function importHkdfKey(crypto: Crypto, dataKey: Uint8Array): Promise<CryptoKey> {
@@ -64,9 +70,11 @@ async function commitmentOf(crypto: Crypto, hkdfKey: CryptoKey, messageId: Uint8
 }
 
 async function messageKeyOf(crypto: Crypto, suite: AlgorithmSuite, hkdfKey: CryptoKey, messageId: Uint8Array): Promise<CryptoKey> {
+  let info = deriveKeyInfo.get(suite.id);
+  if (info === undefined) deriveKeyInfo.set(suite.id, (info = concat(uint16(suite.id), DERIVE_KEY_LABEL)));
   try {
     return await crypto.subtle.deriveKey(
-      hkdf(messageId, concat(uint16(suite.id), DERIVE_KEY_LABEL)),
+      hkdf(messageId, info),
       hkdfKey,
       { name: 'AES-GCM', length: DATA_KEY_LENGTH * 8 },
       false,
@@ -86,7 +94,7 @@ export async function deriveMessageKey(materials: Pick<EncryptionMaterials, 'cry
 
 /** The header tag: AES-GCM of nothing, all-zero IV, the header body as AAD. */
 export async function headerTag(crypto: Crypto, key: CryptoKey, body: Uint8Array): Promise<Uint8Array> {
-  return aesGcmEncrypt(crypto, key, new Uint8Array(IV_LENGTH), new Uint8Array(0), body);
+  return aesGcmEncrypt(crypto, key, ZERO_IV, NO_BYTES, body);
 }
 
 /**
@@ -180,7 +188,7 @@ export async function openHeader(
     throw new KmsError('InvalidCiphertextException', 'the key commitment does not match the data key: the message was changed, or made to decrypt differently under different keys');
   }
   // A round trip to WebCrypto's threads saved: the caller decrypts the first frames meanwhile.
-  const headerChecked = aesGcmDecrypt(crypto, key, new Uint8Array(IV_LENGTH), header.tag, header.body, 'the message header failed authentication: it was changed').then(
+  const headerChecked = aesGcmDecrypt(crypto, key, ZERO_IV, header.tag, header.body, 'the message header failed authentication: it was changed').then(
     () => undefined,
   );
   headerChecked.catch(() => undefined);
