@@ -161,7 +161,11 @@ export class MessageOpener {
       }
       try {
         if (this.#state === 'header') await this.#readHeader();
-        else if (this.#state === 'frames') await this.#readFrame();
+        else if (this.#state === 'frames') {
+          // Most frames need no waiting: no promise per frame then.
+          const room = this.#readFrame();
+          if (room) await room;
+        }
         else this.#readFooter();
       } catch (error) {
         if (!(error instanceof Incomplete)) throw error;
@@ -203,7 +207,8 @@ export class MessageOpener {
     this.#state = 'frames';
   }
 
-  async #readFrame(): Promise<void> {
+  /** Reads and starts decrypting one frame; returns what to await when enough frames are in flight. */
+  #readFrame(): Promise<void> | undefined {
     const header = this.#header!;
     const { crypto, key } = this.#materials!;
     const view = this.#queue.peek(header.frameSize + FINAL_FRAME_OVERHEAD);
@@ -214,7 +219,7 @@ export class MessageOpener {
     this.#consume(view, reader.offset);
     this.#sequenceNumber++;
     if (frame.final) this.#state = header.suite.signed ? 'footer' : 'end';
-    await this.#ordered!.push(plaintext);
+    return this.#ordered!.push(plaintext);
   }
 
   #readFooter(): void {

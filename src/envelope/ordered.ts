@@ -39,8 +39,11 @@ export class Ordered<T> {
     this.#tail = after;
   }
 
-  /** Adds a job; waits while `limit` jobs are unreleased. */
-  async push(job: Promise<T>): Promise<void> {
+  /**
+   * Adds a job. With `limit` jobs unreleased, returns what to await before the next push (the
+   * oldest one's release); otherwise nothing, so that pushing a small frame costs no promise.
+   */
+  push(job: Promise<T>): Promise<void> | undefined {
     // Until its turn comes, a failure of this job must not count as unhandled.
     job.catch(() => undefined);
     // Chained on the previous release: results and failures come in push order.
@@ -52,6 +55,10 @@ export class Ordered<T> {
     });
     this.#tail = released;
     this.#released.push(released);
+    return this.#released.length >= this.limit ? this.#room() : undefined;
+  }
+
+  async #room(): Promise<void> {
     while (this.#released.length >= this.limit) await this.#released.shift();
   }
 

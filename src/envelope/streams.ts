@@ -24,7 +24,7 @@ export function sealStream(keyrings: EnvelopeKeyrings, options: SealStreamOption
   let filled = 0;
   let sequenceNumber = 1;
 
-  const push = (plaintext: Uint8Array, final: boolean): Promise<void> => {
+  const push = (plaintext: Uint8Array, final: boolean): Promise<void> | undefined => {
     if (sequenceNumber > MAX_FRAMES || (!final && sequenceNumber === MAX_FRAMES)) {
       throw new KmsError('ValidationException', `a message holds at most ${MAX_FRAMES} frames: use a larger frameSize`);
     }
