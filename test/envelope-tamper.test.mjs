@@ -117,6 +117,11 @@ flips('a flipped bit in the header tag fails header authentication', async () =>
   const bad = message.slice();
   bad[layout(message).header.length - 1] ^= 1;
   await rejects(open(keyring, bad), 'InvalidCiphertextException', /header failed authentication/);
+  // The frames are intact and decrypt while the header tag is checked: none may come out.
+  const streamed = await streamOpen(bad, bad.length);
+  assertStreamFailed(streamed, 'header tag');
+  assert.match(streamed.error.message, /header failed authentication/);
+  assert.is(streamed.released.length, 0, 'no frame released before the header verified');
 });
 
 flips('changing the suite between 0x0478 and 0x0578 (one bit) fails', async () => {

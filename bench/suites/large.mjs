@@ -1,6 +1,7 @@
 // Large data in one call: seal and open of 16 MiB against one subtle.encrypt (decrypt) of the
-// same bytes, the v2 floor (every 64 KiB frame in flight) and the official SDK; and opening
-// messages the SDK wrote with its default 4 KiB frames, the common case for data from other languages.
+// same bytes, the v2 floor (every frame in flight, at 64 KiB and at webkms's default 1 MiB) and
+// the official SDK; and opening messages the SDK wrote with its default 4 KiB frames, the common
+// case for data from other languages.
 import { RawAesKeyring, open, seal } from '../../src/index.ts';
 import { v2Opener, v2Sealer } from '../lib/floors.mjs';
 import { group } from '../lib/harness.mjs';
@@ -23,6 +24,7 @@ export default async function large(report) {
   const sdk = await loadSdk(KEY);
   const peer = (fn) => (sdk.missing ? { fn: undefined, missing: sdk.missing } : { fn, slow: true });
   const floor = v2Sealer({ wrappingKey, ...KEY, encryptionContext: CONTEXT });
+  const floor1MiB = v2Sealer({ wrappingKey, ...KEY, encryptionContext: CONTEXT, frameSize: 1024 * 1024 });
   const openFloor = v2Opener({ wrappingKey });
   const plaintext = pattern(SIZE);
   const dataKey = await crypto.subtle.importKey('raw', crypto.getRandomValues(new Uint8Array(32)), 'AES-GCM', false, ['encrypt', 'decrypt']);
@@ -31,6 +33,7 @@ export default async function large(report) {
   const encryptedOnce = await encryptOnce();
   const sealed = await seal(keyring, plaintext, { encryptionContext: CONTEXT });
   const floorSealed = await floor.seal(plaintext);
+  const floorSealed1MiB = await floor1MiB.seal(plaintext);
   const sdkSealed = sdk.missing ? undefined : await sdk.encrypt(plaintext, { encryptionContext: CONTEXT, suiteId: 0x0478 });
 
   report(
@@ -43,6 +46,7 @@ export default async function large(report) {
         { name: 'webkms', role: 'webkms', fn: () => seal(keyring, plaintext, { encryptionContext: CONTEXT }) },
         { name: 'one subtle.encrypt', role: 'floor', fn: encryptOnce },
         { name: 'v2 floor (64 KiB frames, all in flight)', role: 'floor', fn: () => floor.seal(plaintext) },
+        { name: 'v2 floor (1 MiB frames, all in flight)', role: 'floor', fn: () => floor1MiB.seal(plaintext) },
         { name: 'SDK (4 KiB frames)', role: 'peer', ...peer(() => sdk.encrypt(plaintext, { encryptionContext: CONTEXT, suiteId: 0x0478 })) },
       ],
     }),
@@ -57,6 +61,7 @@ export default async function large(report) {
         { name: 'webkms', role: 'webkms', fn: () => open(keyring, sealed, { encryptionContext: CONTEXT }) },
         { name: 'one subtle.decrypt', role: 'floor', fn: () => crypto.subtle.decrypt({ name: 'AES-GCM', iv }, dataKey, encryptedOnce) },
         { name: 'v2 floor (64 KiB frames, all in flight)', role: 'floor', fn: () => openFloor(floorSealed) },
+        { name: 'v2 floor (1 MiB frames, all in flight)', role: 'floor', fn: () => openFloor(floorSealed1MiB) },
         { name: 'SDK (its own 4 KiB-frame message)', role: 'peer', ...peer(() => sdk.decrypt(sdkSealed)) },
       ],
     }),

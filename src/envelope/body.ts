@@ -70,6 +70,8 @@ export async function encryptFrame(
 export interface ReadFrame {
   readonly sequenceNumber: number;
   readonly final: boolean;
+  /** The IV, checked to be the sequence number's: a view into the input, as WebCrypto takes it. */
+  readonly iv: Uint8Array;
   /** Ciphertext ‖ tag, a view into the input. */
   readonly sealed: Uint8Array;
 }
@@ -95,16 +97,16 @@ export function readFrame(reader: Reader, frameSize: number, sequenceNumber: num
   if (iv.some((byte, i) => byte !== expected[i])) throw invalidFrame(sequenceNumber, 'its IV is not its sequence number');
   const contentLength = final ? reader.u32() : frameSize;
   if (contentLength > frameSize) throw invalidFrame(sequenceNumber, `the final frame holds ${contentLength} bytes, more than the frame size ${frameSize}`);
-  return { sequenceNumber, final, sealed: reader.take(contentLength + TAG_LENGTH) };
+  return { sequenceNumber, final, iv, sealed: reader.take(contentLength + TAG_LENGTH) };
 }
 
 /** Decrypts and authenticates a frame; `InvalidCiphertextException` when it does not authenticate. */
 export function decryptFrame(crypto: Crypto, key: CryptoKey, messageId: Uint8Array, frame: ReadFrame): Promise<Uint8Array> {
-  const { sequenceNumber, final, sealed } = frame;
+  const { sequenceNumber, final, iv, sealed } = frame;
   return aesGcmDecrypt(
     crypto,
     key,
-    frameIv(sequenceNumber),
+    iv,
     sealed,
     frameAad(messageId, final, sequenceNumber, sealed.length - TAG_LENGTH),
     `frame ${sequenceNumber}${final ? ' (the final frame)' : ''} failed authentication: the message was changed, or its header belongs to another message`,

@@ -35,13 +35,17 @@ async function readAll(stream: ReadableStream<unknown>, field: string): Promise<
   return chunks.length === 1 ? chunks[0]! : concat(...chunks);
 }
 
-/** The data as one byte array (a view of the caller's bytes when given bytes: no copy). */
-export async function dataBytes(data: unknown, field: string): Promise<Uint8Array> {
+/**
+ * The data as one byte array (a view of the caller's bytes when given bytes: no copy). Bytes and
+ * text come back at once, not as a promise: a small `open` or `seal` would otherwise spend
+ * microtask turns before its first WebCrypto call.
+ */
+export function dataBytes(data: unknown, field: string): Uint8Array | Promise<Uint8Array> {
   if (typeof data === 'string') {
     checkString(data, field);
     return utf8(data);
   }
-  if (isBlob(data)) return new Uint8Array(await data.arrayBuffer());
+  if (isBlob(data)) return data.arrayBuffer().then((buffer) => new Uint8Array(buffer));
   if (isReadableStream(data)) return readAll(data, field);
   return asBytes(data, field);
 }

@@ -5,7 +5,7 @@ import { blobHeader, VERSION_TAG_LENGTH } from '../blob.js';
 import { utf8 } from '../bytes.js';
 import type { EncryptionContext } from '../context.js';
 import { type Keyring, isKeyring } from '../keyring.js';
-import { IV_LENGTH, TAG_LENGTH, randomBytes } from '../webcrypto.js';
+import { IV_LENGTH, TAG_LENGTH } from '../webcrypto.js';
 import type { EncryptedDataKey } from './header.js';
 import { RawAesKeyring, rawAesPlaceholder, rawAesUnwrap, rawAesWrap } from './raw-aes-keyring.js';
 import { DATA_KEY_LENGTH } from './suites.js';
@@ -30,11 +30,15 @@ export interface WrappingContext {
 /** One key that wraps the message's data key. */
 export interface WrappingKey {
   readonly crypto: Crypto;
+  /** Random bytes `generate` takes from the message's one random draw (0 when it makes its own). */
+  readonly randomLength: number;
   /**
-   * A fresh data key and its encrypted copy (the first key generates the data key). The copy may
-   * still be in progress, so that the data key can be put to use meanwhile.
+   * A fresh data key (the first key generates the data key), from `random` (`randomLength` bytes,
+   * which the caller zeroes once the materials are made), and what gives its encrypted copy: the
+   * caller starts importing the data key first, as the message key and every frame wait on that
+   * and nothing waits on the wrap until the header.
    */
-  generate(context: WrappingContext): Promise<{ dataKey: Uint8Array; edk: Promise<EncryptedDataKey> }>;
+  generate(context: WrappingContext, random: Uint8Array): Promise<{ dataKey: Uint8Array; wrapped: () => Promise<EncryptedDataKey> }>;
   wrap(dataKey: Uint8Array, context: WrappingContext): Promise<EncryptedDataKey>;
   /** An encrypted data key of the size this key writes, for `sealedSize`. */
   placeholder(): EncryptedDataKey;
@@ -57,9 +61,12 @@ function kmsEdk(arn: string, ciphertextBlob: Uint8Array): EncryptedDataKey {
 function keyringKey(keyring: Keyring, keyId: string): WrappingKey {
   return {
     crypto: keyring.crypto,
+    // The Keyring draws the data key itself, as generateDataKey does.
+    randomLength: 0,
     async generate(context) {
       const key = await keyring.generateDataKey({ keyId, numberOfBytes: DATA_KEY_LENGTH, encryptionContext: context.map });
-      return { dataKey: key.plaintext, edk: Promise.resolve(kmsEdk(key.arn, key.ciphertextBlob)) };
+      const edk = kmsEdk(key.arn, key.ciphertextBlob);
+      return { dataKey: key.plaintext, wrapped: () => Promise.resolve(edk) };
     },
     async wrap(dataKey, context) {
       const wrapped = await keyring.encrypt({ keyId, plaintext: dataKey, encryptionContext: context.map });
@@ -76,9 +83,11 @@ function keyringKey(keyring: Keyring, keyId: string): WrappingKey {
 function rawAesKey(keyring: RawAesKeyring): WrappingKey {
   return {
     crypto: keyring.crypto,
-    async generate(context) {
-      const dataKey = randomBytes(keyring.crypto, DATA_KEY_LENGTH);
-      return { dataKey, edk: rawAesWrap(keyring, dataKey, context.bytes) };
+    // The data key, then the IV of its wrap.
+    randomLength: DATA_KEY_LENGTH + IV_LENGTH,
+    async generate(context, random) {
+      const dataKey = random.subarray(0, DATA_KEY_LENGTH);
+      return { dataKey, wrapped: () => rawAesWrap(keyring, dataKey, context.bytes, random.subarray(DATA_KEY_LENGTH)) };
     },
     wrap: (dataKey, context) => rawAesWrap(keyring, dataKey, context.bytes),
     placeholder: () => rawAesPlaceholder(keyring),

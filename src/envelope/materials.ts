@@ -34,6 +34,12 @@ export interface MessageKey {
 
 const DERIVE_KEY_LABEL = utf8('DERIVEKEY');
 const COMMIT_KEY_LABEL = utf8('COMMITKEY');
+// Made once and never written: WebCrypto copies its parameters when called, and a fresh small
+// array costs Node an allocation and a copy when its webcrypto takes the array's buffer.
+const ZERO_IV = new Uint8Array(IV_LENGTH);
+const NO_BYTES = new Uint8Array(0);
+/** Each suite's HKDF info for its message key: the suite id, then "DERIVEKEY". */
+const deriveKeyInfo = new Map<number, Uint8Array>();
 
 /** Imports the data key for HKDF (never extractable). */
 async function importHkdfKey(crypto: Crypto, dataKey: Uint8Array): Promise<CryptoKey> {
@@ -64,9 +70,11 @@ async function commitmentOf(crypto: Crypto, hkdfKey: CryptoKey, messageId: Uint8
 }
 
 async function messageKeyOf(crypto: Crypto, suite: AlgorithmSuite, hkdfKey: CryptoKey, messageId: Uint8Array): Promise<CryptoKey> {
+  let info = deriveKeyInfo.get(suite.id);
+  if (info === undefined) deriveKeyInfo.set(suite.id, (info = concat(uint16(suite.id), DERIVE_KEY_LABEL)));
   try {
     return await crypto.subtle.deriveKey(
-      hkdf(messageId, concat(uint16(suite.id), DERIVE_KEY_LABEL)),
+      hkdf(messageId, info),
       hkdfKey,
       { name: 'AES-GCM', length: DATA_KEY_LENGTH * 8 },
       false,
@@ -86,34 +94,40 @@ export async function deriveMessageKey(materials: Pick<EncryptionMaterials, 'cry
 
 /** The header tag: AES-GCM of nothing, all-zero IV, the header body as AAD. */
 export async function headerTag(crypto: Crypto, key: CryptoKey, body: Uint8Array): Promise<Uint8Array> {
-  return aesGcmEncrypt(crypto, key, new Uint8Array(IV_LENGTH), new Uint8Array(0), body);
+  return aesGcmEncrypt(crypto, key, ZERO_IV, NO_BYTES, body);
 }
 
 /**
  * New materials: a signing key first for signed suites (its public key joins the context that
- * every wrap binds), then the data key from the first wrapping key and its copies from the others.
- * The data key is imported for HKDF while it is being wrapped, and `onHkdfKey` gets the imported
- * key at once (seal derives the first message's key meanwhile).
+ * every wrap binds), then the data key from the first wrapping key (from `random`, its
+ * `randomLength` bytes, for a raw AES key) and its copies from every key. The data key is
+ * imported for HKDF while it is being wrapped, and `onHkdfKey` gets the imported key at once (seal
+ * derives the first message's key meanwhile).
  */
 export async function newEncryptionMaterials(
   keys: readonly WrappingKey[],
   suite: AlgorithmSuite,
-  encryptionContext: EncryptionContext,
+  given: WrappingContext,
+  random: Uint8Array,
   onHkdfKey: (hkdfKey: CryptoKey) => void = () => undefined,
 ): Promise<EncryptionMaterials> {
   const generator = keys[0]!;
   const { crypto } = generator;
   const signing = suite.signed ? await generateSigningKey(crypto) : undefined;
-  const map = signing ? { ...encryptionContext, [PUBLIC_KEY_CONTEXT_KEY]: signing.publicKey } : encryptionContext;
-  const context: WrappingContext = { map, bytes: serializeContext(contextEntries(map)) };
-  const { dataKey, edk } = await generator.generate(context);
+  let context = given;
+  if (signing) {
+    const map = { ...given.map, [PUBLIC_KEY_CONTEXT_KEY]: signing.publicKey };
+    context = { map, bytes: serializeContext(contextEntries(map)) };
+  }
+  const { dataKey, wrapped } = await generator.generate(context, random);
   try {
+    // The import goes first: the message key and every frame wait on it, nothing on the wraps until the header.
     const imported = importHkdfKey(crypto, dataKey).then((hkdfKey) => {
       onHkdfKey(hkdfKey);
       return hkdfKey;
     });
     // Zeroed (below) only once every wrap has taken its copy of the bytes.
-    const [hkdfKey, ...encryptedDataKeys] = await Promise.all([imported, edk, ...keys.slice(1).map((key) => key.wrap(dataKey, context))]);
+    const [hkdfKey, ...encryptedDataKeys] = await Promise.all([imported, wrapped(), ...keys.slice(1).map((key) => key.wrap(dataKey, context))]);
     return {
       suite,
       crypto,
@@ -133,6 +147,11 @@ export interface DecryptionMaterials {
   readonly key: CryptoKey;
   /** The signature's public key, for signed suites. */
   readonly publicKey: AffinePoint | undefined;
+  /**
+   * The header tag's check, still running: frames are decrypted meanwhile, but nothing may be
+   * released before it resolves. Rejects with `InvalidCiphertextException` (never unhandled).
+   */
+  readonly headerChecked: Promise<void>;
 }
 
 function checkRequiredContext(stored: Readonly<Record<string, string>>, required: EncryptionContext | undefined): void {
@@ -147,8 +166,8 @@ function checkRequiredContext(stored: Readonly<Record<string, string>>, required
 /**
  * Checks a parsed header and returns the message key: the required context, the public key of
  * signed suites (and its absence otherwise), the data key, the key commitment (constant time,
- * before the message key is used), the header tag. Every failure is an
- * `InvalidCiphertextException`.
+ * before the message key is used); the header tag's check is started, not awaited. Every failure
+ * is an `InvalidCiphertextException`.
  */
 export async function openHeader(
   keyrings: readonly EnvelopeKeyring[],
@@ -168,6 +187,10 @@ export async function openHeader(
   if (!timingSafeEqual(commitment, header.commitment)) {
     throw new KmsError('InvalidCiphertextException', 'the key commitment does not match the data key: the message was changed, or made to decrypt differently under different keys');
   }
-  await aesGcmDecrypt(crypto, key, new Uint8Array(IV_LENGTH), header.tag, header.body, 'the message header failed authentication: it was changed');
-  return { crypto, key, publicKey };
+  // A round trip to WebCrypto's threads saved: the caller decrypts the first frames meanwhile.
+  const headerChecked = aesGcmDecrypt(crypto, key, ZERO_IV, header.tag, header.body, 'the message header failed authentication: it was changed').then(
+    () => undefined,
+  );
+  headerChecked.catch(() => undefined);
+  return { crypto, key, publicKey, headerChecked };
 }

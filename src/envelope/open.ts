@@ -1,7 +1,7 @@
-// Opening a message: the header is parsed and authenticated, then frames are read in order and
-// decrypted with several in flight, each released only once its tag verifies; the footer
-// signature of signed suites is checked last. One state machine serves `open` (the whole message
-// at once) and `openStream` (bytes as they come).
+// Opening a message: the header is parsed, then frames are read in order and decrypted with
+// several in flight while the header tag is checked, each released only once its tag and the
+// header's verify; the footer signature of signed suites is checked last. One state machine serves
+// `open` (the whole message at once) and `openStream` (bytes as they come).
 import { KmsError, check } from '../errors.js';
 import type { EncryptionContext } from '../context.js';
 import { concat } from '../bytes.js';
@@ -80,7 +80,7 @@ export class MessageOpener {
   readonly #required: EncryptionContext | undefined;
   readonly #maxEdks: number;
   readonly #maxFrameSize: number;
-  /** Whether queued bytes are the opener's own (one-shot open) or a stream writer's (copied). */
+  /** Whether queued bytes are the opener's own (one-shot open) or a stream writer's (copied, the buffer reused). */
   readonly #owned: boolean;
   readonly #release: (plaintext: Uint8Array) => void;
   readonly #fail: (error: unknown) => void;
@@ -146,6 +146,8 @@ export class MessageOpener {
       await step();
     } catch (error) {
       this.#state = 'failed';
+      // A header that fails authentication explains whatever went wrong after it: its failure wins.
+      await this.#materials?.headerChecked;
       throw error;
     }
   }
@@ -159,7 +161,11 @@ export class MessageOpener {
       }
       try {
         if (this.#state === 'header') await this.#readHeader();
-        else if (this.#state === 'frames') await this.#readFrame();
+        else if (this.#state === 'frames') {
+          // Most frames need no waiting: no promise per frame then.
+          const room = this.#readFrame();
+          if (room) await room;
+        }
         else this.#readFooter();
       } catch (error) {
         if (!(error instanceof Incomplete)) throw error;
@@ -184,7 +190,9 @@ export class MessageOpener {
 
   async #readHeader(): Promise<void> {
     const view = this.#queue.peek(this.#queue.length);
-    const header = parseHeader(view, this.#maxEdks);
+    let header = parseHeader(view, this.#maxEdks);
+    // Later chunks overwrite the queue's buffer: a streamed header's fields (the message id) get their own bytes.
+    if (!this.#owned) header = parseHeader(view.slice(0, header.headerLength), this.#maxEdks);
     if (header.frameSize > this.#maxFrameSize) {
       throw new KmsError(
         'InvalidCiphertextException',
@@ -195,22 +203,23 @@ export class MessageOpener {
     this.#consume(view, header.headerLength);
     this.#materials = await openHeader(this.#keyrings, header, this.#required);
     this.#header = header;
-    this.#ordered = new Ordered(framesInFlight(header.frameSize), this.#release, this.#fail);
+    this.#ordered = new Ordered(framesInFlight(header.frameSize), this.#release, this.#fail, this.#materials.headerChecked);
     this.#state = 'frames';
   }
 
-  async #readFrame(): Promise<void> {
+  /** Reads and starts decrypting one frame; returns what to await when enough frames are in flight. */
+  #readFrame(): Promise<void> | undefined {
     const header = this.#header!;
     const { crypto, key } = this.#materials!;
     const view = this.#queue.peek(header.frameSize + FINAL_FRAME_OVERHEAD);
     const reader = new Reader(view);
     const frame = readFrame(reader, header.frameSize, this.#sequenceNumber);
-    // WebCrypto copies its input before returning, so the queue may drop these bytes now.
+    // WebCrypto copies its input when called (the spec's "get a copy of the bytes"), so the queue may reuse these bytes now.
     const plaintext = decryptFrame(crypto, key, header.messageId, frame);
     this.#consume(view, reader.offset);
     this.#sequenceNumber++;
     if (frame.final) this.#state = header.suite.signed ? 'footer' : 'end';
-    await this.#ordered!.push(plaintext);
+    return this.#ordered!.push(plaintext);
   }
 
   #readFooter(): void {

@@ -1,60 +1,61 @@
-// The bytes a stream has delivered but the parser has not consumed: the chunks as they came,
-// merged only when a field spans several of them. A stream's chunks are copied, because a writer
-// may reuse its buffer (or a BYOB reader detach it) once write() resolves while header fields and
-// frames parsed from it are still in use; one-shot open keeps the message it was given.
+// The bytes a stream has delivered but the parser has not consumed, kept in one buffer. A stream's
+// chunks are copied in, because a writer may reuse its buffer (or a BYOB reader detach it) once
+// write() resolves; the buffer is reused from frame to frame, so a stream of any length allocates
+// about one frame and one chunk, not a new buffer per chunk and per frame that the engine collects
+// late (Deno's resident set grew by tens of MiB). One-shot open keeps the message it was given.
 
-/** A FIFO of bytes built from chunks. */
+/** A FIFO of bytes. A view from `peek` is valid until the next `push`, which may overwrite it. */
 export class ByteQueue {
-  #chunks: Uint8Array[] = [];
-  #length = 0;
+  #buffer: Uint8Array = new Uint8Array(0);
+  #start = 0;
+  #end = 0;
+  /** Whether the buffer is the caller's (one-shot open): read, never written. */
+  #borrowed = false;
 
   /** Bytes queued. */
   get length(): number {
-    return this.#length;
+    return this.#end - this.#start;
   }
 
-  /** Appends a chunk: a copy of it unless the queue may keep the caller's bytes. */
+  /** Appends a chunk: copied unless the queue is empty and may keep the caller's bytes. */
   push(chunk: Uint8Array, copy: boolean): void {
     if (chunk.length === 0) return;
-    this.#chunks.push(copy ? chunk.slice() : chunk);
-    this.#length += chunk.length;
+    const queued = this.length;
+    if (!copy && queued === 0) {
+      this.#buffer = chunk;
+      this.#borrowed = true;
+      this.#start = 0;
+      this.#end = chunk.length;
+      return;
+    }
+    if (this.#borrowed || queued + chunk.length > this.#buffer.length) {
+      // Doubling: a frame assembled from small chunks grows the buffer a few times, then never again.
+      const grown = new Uint8Array(Math.max(queued + chunk.length, 2 * this.#buffer.length));
+      grown.set(this.#buffer.subarray(this.#start, this.#end));
+      this.#buffer = grown;
+      this.#borrowed = false;
+    } else if (this.#end + chunk.length > this.#buffer.length) {
+      // The unconsumed rest (less than a frame) moves to the front.
+      this.#buffer.copyWithin(0, this.#start, this.#end);
+    } else {
+      this.#buffer.set(chunk, this.#end);
+      this.#end += chunk.length;
+      return;
+    }
+    this.#start = 0;
+    this.#buffer.set(chunk, queued);
+    this.#end = queued + chunk.length;
   }
 
-  /** The first `length` bytes (at most all queued) as one view, merging the chunks they span. */
+  /** The first `length` bytes (at most all queued) as one view. */
   peek(length: number): Uint8Array {
-    const wanted = Math.min(length, this.#length);
-    let head = this.#chunks[0] ?? new Uint8Array(0);
-    if (head.length < wanted) {
-      const merged = new Uint8Array(wanted);
-      let filled = 0;
-      let used = 0;
-      while (filled < wanted) {
-        const chunk = this.#chunks[used]!;
-        const take = Math.min(chunk.length, wanted - filled);
-        merged.set(chunk.subarray(0, take), filled);
-        filled += take;
-        if (take === chunk.length) used++;
-        else this.#chunks[used] = chunk.subarray(take);
-      }
-      this.#chunks.splice(0, used, merged);
-      head = merged;
-    }
-    return head.subarray(0, wanted);
+    return this.#buffer.subarray(this.#start, this.#start + Math.min(length, this.length));
   }
 
   /** Drops the first `length` bytes. */
   skip(length: number): void {
-    let left = length;
-    while (left > 0) {
-      const head = this.#chunks[0]!;
-      if (head.length <= left) {
-        this.#chunks.shift();
-        left -= head.length;
-      } else {
-        this.#chunks[0] = head.subarray(left);
-        left = 0;
-      }
-    }
-    this.#length -= length;
+    this.#start += length;
+    // Emptied: the next chunk goes to the front, with nothing to move.
+    if (this.#start === this.#end && !this.#borrowed) this.#start = this.#end = 0;
   }
 }

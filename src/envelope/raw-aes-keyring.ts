@@ -102,10 +102,13 @@ export function rawAesPlaceholder(keyring: RawAesKeyring): EncryptedDataKey {
   return { providerId: namespace, providerInfo: '', rawInfo, ciphertext: new Uint8Array(DATA_KEY_LENGTH + TAG_LENGTH) };
 }
 
-/** Wraps a data key: AES-GCM, random IV, `aad` = the serialised encryption context. */
-export async function rawAesWrap(keyring: RawAesKeyring, dataKey: Uint8Array, aad: Uint8Array): Promise<EncryptedDataKey> {
+/**
+ * Wraps a data key: AES-GCM, `aad` = the serialised encryption context, under `iv` (random bytes
+ * the caller drew with the data key) or a fresh random IV.
+ */
+export async function rawAesWrap(keyring: RawAesKeyring, dataKey: Uint8Array, aad: Uint8Array, iv?: Uint8Array): Promise<EncryptedDataKey> {
   const { crypto, key, namespace, name } = internalsOf(keyring);
-  const iv = randomBytes(crypto, IV_LENGTH);
+  iv ??= randomBytes(crypto, IV_LENGTH);
   const ciphertext = await aesGcmEncrypt(crypto, await key, iv, dataKey, aad);
   const rawInfo = concat(name, uint32(TAG_BITS), uint32(IV_LENGTH), iv);
   return { providerId: namespace, providerInfo: providerInfoText(rawInfo), rawInfo, ciphertext };

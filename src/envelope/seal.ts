@@ -24,7 +24,7 @@ export interface SealOptions {
    * with `aws-crypto-` are reserved. Default: none.
    */
   encryptionContext?: EncryptionContext;
-  /** Plaintext bytes per frame: 1 to 16 MiB. Default 64 KiB. */
+  /** Plaintext bytes per frame: 1 to 16 MiB. Default 1 MiB. */
   frameSize?: number;
   /** Default `ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY` (0x0478). */
   algorithmSuite?: AlgorithmSuiteOption;
@@ -35,8 +35,11 @@ export interface SealOptions {
 /** Options of `sealStream`: as `seal`, for an unsigned suite (WebCrypto cannot sign a stream). */
 export type SealStreamOptions = Omit<SealOptions, 'cache'>;
 
-/** The default frame size: 64 KiB, where one-shot and streamed throughput level off (docs/format.md). */
-const DEFAULT_FRAME_SIZE = 64 * 1024;
+/**
+ * The default frame size: 1 MiB. Each frame costs a WebCrypto call (~25–40 µs in Node), so large
+ * data needs large frames to beat one `subtle.encrypt` of it; bench/README.md has the numbers.
+ */
+const DEFAULT_FRAME_SIZE = 1024 * 1024;
 
 /** A seal's checked options. */
 export interface SealPlan {
@@ -102,16 +105,28 @@ export interface Sealer {
 
 /** Starts a message: materials (cached when a cache and the length are given), message id, key, header. */
 export async function startSeal(plan: SealPlan, plaintextLength?: number, cache?: DataKeyCache): Promise<Sealer> {
-  const messageId = randomBytes(plan.keys[0]!.crypto, MESSAGE_ID_LENGTH);
+  const generator = plan.keys[0]!;
+  // One random draw per message (one costs ~6 µs in Node): the message id, then what the first key
+  // takes for a new data key (a raw AES key's data key and wrap IV). Drawn per message, never
+  // pooled: a restored heap snapshot must not repeat them.
+  const random = randomBytes(generator.crypto, MESSAGE_ID_LENGTH + generator.randomLength);
+  const messageId = random.subarray(0, MESSAGE_ID_LENGTH);
+  const keyRandom = random.subarray(MESSAGE_ID_LENGTH);
   // With a new data key, this message's key is derived while the data key is being wrapped.
   let derived: Promise<MessageKey> | undefined;
   const create = (): Promise<EncryptionMaterials> =>
-    newEncryptionMaterials(plan.keys, plan.suite, plan.encryptionContext, (hkdfKey) => {
-      derived = deriveMessageKey({ crypto: plan.keys[0]!.crypto, suite: plan.suite, hkdfKey }, messageId);
+    newEncryptionMaterials(plan.keys, plan.suite, { map: plan.encryptionContext, bytes: plan.contextBytes }, keyRandom, (hkdfKey) => {
+      derived = deriveMessageKey({ crypto: generator.crypto, suite: plan.suite, hkdfKey }, messageId);
       // Awaited once the wraps are done; until then a failure must not count as unhandled.
       derived.catch(() => undefined);
     });
-  const materials = await (cache !== undefined && plaintextLength !== undefined ? cachedMaterials(cache, cacheKey(plan), plaintextLength, create) : create());
+  let materials: EncryptionMaterials;
+  try {
+    materials = await (cache !== undefined && plaintextLength !== undefined ? cachedMaterials(cache, cacheKey(plan), plaintextLength, create) : create());
+  } finally {
+    // Bytes drawn for a data key: zeroed once the materials are made, also when a cached data key left them unused.
+    keyRandom.fill(0);
+  }
   const { crypto, suite } = materials;
   const { key, commitment } = await (derived ?? deriveMessageKey(materials, messageId));
   const body = serializeHeaderBody({

@@ -20,11 +20,11 @@ export function sealStream(keyrings: EnvelopeKeyrings, options: SealStreamOption
   const { frameSize } = plan;
   let sealer: Sealer;
   let ordered: Ordered<readonly Uint8Array[]>;
-  let frame = new Uint8Array(frameSize);
+  const frame = new Uint8Array(frameSize);
   let filled = 0;
   let sequenceNumber = 1;
 
-  const push = (plaintext: Uint8Array, final: boolean): Promise<void> => {
+  const push = (plaintext: Uint8Array, final: boolean): Promise<void> | undefined => {
     if (sequenceNumber > MAX_FRAMES || (!final && sequenceNumber === MAX_FRAMES)) {
       throw new KmsError('ValidationException', `a message holds at most ${MAX_FRAMES} frames: use a larger frameSize`);
     }
@@ -55,11 +55,10 @@ export function sealStream(keyrings: EnvelopeKeyrings, options: SealStreamOption
         filled += take;
         bytes = bytes.subarray(take);
         if (filled === frameSize) {
-          // A new buffer per frame: the one handed over is WebCrypto's until it has copied it.
-          const full = frame;
-          frame = new Uint8Array(frameSize);
+          // WebCrypto copies its input when called (the spec's "get a copy of the bytes"), so the
+          // buffer is refilled at once: one buffer for the whole stream, no garbage per frame.
           filled = 0;
-          await push(full, false);
+          await push(frame, false);
         }
       }
     },
