@@ -45,8 +45,8 @@ for (const algorithmSuite of SUITES) {
     });
   }
 
-  webkmsToSdk(`0x0${algorithmSuite.toString(16)}: 1 MiB in the default 64 KiB frames, and 1 byte per frame`, async () => {
-    const data = plaintext(1024 * 1024, 11);
+  webkmsToSdk(`0x0${algorithmSuite.toString(16)}: 3 MiB and 5 bytes in the default 1 MiB frames, and 1 byte per frame`, async () => {
+    const data = plaintext(3 * 1024 * 1024 + 5, 11);
     equal((await decrypt(sdkA(), await seal(rawA, data, { algorithmSuite }))).plaintext, data);
     equal((await decrypt(sdkA(), await seal(rawA, data.subarray(0, 50), { algorithmSuite, frameSize: 1 }))).plaintext, data.subarray(0, 50));
   });
