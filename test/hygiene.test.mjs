@@ -11,6 +11,16 @@ const allZero = (bytes) => bytes.every((b) => b === 0);
 
 const internal = suite('plaintext the library handles itself');
 
+/** A keyring on a recording WebCrypto, with one random 256-bit key 'k'; the import's records cleared. */
+async function recordingKeyring() {
+  const rec = recordingCrypto();
+  const keyring = new Keyring({ crypto: rec.crypto });
+  await keyring.importKey({ keyId: 'k', material: crypto.getRandomValues(new Uint8Array(32)) });
+  rec.random.length = 0;
+  rec.calls.length = 0;
+  return { rec, keyring };
+}
+
 internal('generateDataKeyWithoutPlaintext: WebCrypto generates and wraps the data key, no JS buffer ever holds it', async () => {
   const rec = recordingCrypto();
   const keyring = new Keyring({ crypto: rec.crypto });
@@ -28,10 +38,7 @@ internal('generateDataKeyWithoutPlaintext: WebCrypto generates and wraps the dat
 });
 
 internal('generateDataKey draws IV and data key in one call, copies the key out and zeroes the draw', async () => {
-  const rec = recordingCrypto();
-  const keyring = new Keyring({ crypto: rec.crypto });
-  await keyring.importKey({ keyId: 'k', material: crypto.getRandomValues(new Uint8Array(32)) });
-  rec.random.length = 0;
+  const { rec, keyring } = await recordingKeyring();
   const key = await keyring.generateDataKey({ keyId: 'k', numberOfBytes: 48 });
   assert.equal(rec.random.map((a) => a.length), [12 + 48]);
   const [draw] = rec.random;
@@ -54,10 +61,7 @@ internal('generateDataKeyWithoutPlaintext without wrapKey (a CryptoKey imported 
 });
 
 internal('generateDataKeyWithoutPlaintext of 1,024 bytes opens everywhere, whichever path the engine allows', async () => {
-  const rec = recordingCrypto();
-  const keyring = new Keyring({ crypto: rec.crypto });
-  await keyring.importKey({ keyId: 'k', material: crypto.getRandomValues(new Uint8Array(32)) });
-  rec.random.length = 0;
+  const { rec, keyring } = await recordingKeyring();
   const wrapped = await keyring.generateDataKeyWithoutPlaintext({ keyId: 'k', numberOfBytes: 1024 });
   for (const array of rec.random.filter((a) => a.length === 1024)) assert.ok(allZero(array), 'a fallback buffer was zeroed');
   assert.is((await keyring.decrypt({ ciphertextBlob: wrapped.ciphertextBlob })).plaintext.length, 1024);
