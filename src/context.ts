@@ -34,7 +34,7 @@ export function contextEntries(value: unknown, field = 'encryptionContext'): Arr
 const rank = (unit: number): number => (unit < 0xd800 ? unit : unit < 0xe000 ? unit + 0x2000 : unit - 0x800);
 
 /** Orders well-formed strings as their UTF-8 bytes order, without encoding them. */
-export function compareUtf8(a: string, b: string): number {
+function compareUtf8(a: string, b: string): number {
   const length = Math.min(a.length, b.length);
   for (let i = 0; i < length; i++) {
     const x = a.charCodeAt(i);
