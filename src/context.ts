@@ -9,7 +9,7 @@ export type EncryptionContext = Readonly<Record<string, string>>;
  * Checks that `value` is absent or a plain object of string values (no lone surrogates), and
  * returns its pairs sorted by the UTF-8 bytes of their keys.
  */
-function contextPairs(value: unknown, field: string): Array<[string, string]> {
+export function contextPairs(value: unknown, field = 'encryptionContext'): Array<[string, string]> {
   if (value === undefined) return [];
   check(
     value !== null && typeof value === 'object' && !Array.isArray(value) && !ArrayBuffer.isView(value),
@@ -60,7 +60,9 @@ export function checkAdditionalData(
   aad: unknown,
   fields: { context: string; aad: string } = { context: 'encryptionContext', aad: 'aad' },
 ): AdditionalData {
-  return { pairs: contextPairs(encryptionContext, fields.context), aad: aad === undefined ? new Uint8Array(0) : asBytes(aad, fields.aad) };
+  // The AAD is copied: reEncrypt encodes its destination's only after an await, and a caller's
+  // later change to the array must not change what is bound.
+  return { pairs: contextPairs(encryptionContext, fields.context), aad: aad === undefined ? new Uint8Array(0) : asBytes(aad, fields.aad).slice() };
 }
 
 /**

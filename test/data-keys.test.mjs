@@ -314,6 +314,17 @@ ops('reEncrypt moves a secret to another key and context without returning it', 
   await rejects(keyring.decrypt({ ciphertextBlob: moved.ciphertextBlob, encryptionContext: { from: 'a' } }), 'InvalidCiphertextException');
 });
 
+ops('reEncrypt binds the destination AAD as given at the call, not as the array is when it finishes', async () => {
+  const keyring = await testKeyring();
+  const key = await keyring.generateDataKey({ keyId: TEST_KEY_ID });
+  const aad = Uint8Array.of(1, 2, 3);
+  const moving = keyring.reEncrypt({ ciphertextBlob: key.ciphertextBlob, destinationKeyId: TEST_KEY_ID, destinationAad: aad });
+  aad.fill(9);
+  const moved = await moving;
+  const opened = await keyring.decrypt({ ciphertextBlob: moved.ciphertextBlob, aad: Uint8Array.of(1, 2, 3) });
+  assert.ok(sameBytes(opened.plaintext, key.plaintext));
+});
+
 ops('reEncrypt with the wrong source context fails and names nothing secret', async () => {
   const keyring = await testKeyring();
   const key = await keyring.generateDataKey({ keyId: TEST_KEY_ID, encryptionContext: { from: 'a' } });

@@ -229,6 +229,19 @@ context('is stored sorted by the UTF-8 bytes of its keys, not JavaScript string 
   assert.equal(readHeader(sealed).encryptionContext, NON_ASCII_CONTEXT);
 });
 
+context('the context is taken when seal is called: changing the object while it runs changes nothing', async () => {
+  const keyring = await testKeyring();
+  for (const keyrings of [keyring, [rawKeyring(), keyring]]) {
+    const given = { purpose: 'a' };
+    const sealing = seal(keyrings, new Uint8Array(10), { keyId: TEST_KEY_ID, encryptionContext: given });
+    given.purpose = 'b';
+    const sealed = await sealing;
+    assert.equal(readHeader(sealed).encryptionContext, { purpose: 'a' });
+    // The Keyring alone must open it: its wrapped data key is bound to the same context as the header.
+    assert.is((await open(keyring, sealed, { encryptionContext: { purpose: 'a' } })).length, 10);
+  }
+});
+
 context('open checks the required pairs: present with the same value; other stored pairs are fine', async () => {
   const keyring = rawKeyring();
   const sealed = await seal(keyring, 'x', { encryptionContext: { tenant: 'acme', purpose: 'test' } });

@@ -2,7 +2,7 @@
 // authenticated, then the plaintext cut into frames and encrypted with several in flight.
 import { KmsError, check } from '../errors.js';
 import { concat, hex } from '../bytes.js';
-import { type EncryptionContext, contextEntries } from '../context.js';
+import { type EncryptionContext, contextEntries, contextPairs } from '../context.js';
 import { TAG_LENGTH, randomBytes } from '../webcrypto.js';
 import { type SealedFrame, MAX_FRAMES, MAX_SEAL_FRAME_SIZE, bodyLength, encryptFrame, frameCount } from './body.js';
 import { type DataKeyCache, cachedMaterials } from './cache.js';
@@ -63,7 +63,9 @@ function planSeal(keyrings: EnvelopeKeyrings, options: SealOptions): SealPlan {
     Number.isInteger(frameSize) && frameSize >= 1 && frameSize <= MAX_SEAL_FRAME_SIZE,
     `frameSize must be an integer from 1 to ${MAX_SEAL_FRAME_SIZE} (16 MiB)`,
   );
-  const encryptionContext = options.encryptionContext ?? {};
+  // A copy of the checked pairs: the header and every wrapped data key bind this one context, even
+  // if the caller changes its object while the seal awaits.
+  const encryptionContext: EncryptionContext = Object.fromEntries(contextPairs(options.encryptionContext ?? {}));
   const entries = contextEntries(encryptionContext);
   for (const key of Object.keys(encryptionContext)) {
     check(!key.startsWith(RESERVED_CONTEXT_PREFIX), `encryptionContext keys starting with "${RESERVED_CONTEXT_PREFIX}" are reserved for the message format ("${key}")`);
