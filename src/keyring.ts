@@ -378,15 +378,7 @@ export class Keyring {
     ciphertextBlob.set(start);
     ciphertextBlob.set(iv, start.length);
     ciphertextBlob.set(sealed, headerLength);
-    return {
-      keyId: record.keyId,
-      arn: record.arn,
-      versionId: version.versionId,
-      keyMaterialId: version.keyMaterialId,
-      ciphertextBlob,
-      iv,
-      algorithm: 'AES_GCM',
-    };
+    return Object.assign(versionResult(record, version), { ciphertextBlob, iv, algorithm: 'AES_GCM' as const });
   }
 
   /** A secret generated and wrapped inside WebCrypto where it can be; else random bytes zeroed at once. */
@@ -424,7 +416,7 @@ export class Keyring {
     const aad = encodeAdditionalData(additional, parsed.header.length);
     aad.set(parsed.header);
     const plaintext = await aesGcmDecrypt(this.#crypto, version.cryptoKey, parsed.iv, parsed.sealed, aad);
-    return { keyId: record.keyId, arn: record.arn, versionId: version.versionId, keyMaterialId: version.keyMaterialId, plaintext };
+    return Object.assign(versionResult(record, version), { plaintext });
   }
 
   // ── operations ─────────────────────────────────────────────────────────────
