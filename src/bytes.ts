@@ -103,8 +103,14 @@ export function isWellFormed(text: string): boolean {
   return native ? native.call(text) : !/\p{Cs}/u.test(text);
 }
 
+/** What is wrong with `value` as a string that must have a UTF-8 form, or `undefined` when nothing is. */
+export function stringProblem(value: unknown): string | undefined {
+  if (typeof value !== 'string') return 'must be a string';
+  return isWellFormed(value) ? undefined : 'contains a lone UTF-16 surrogate, which has no UTF-8 encoding';
+}
+
 /** Checks that `value` is a string with no lone surrogates (they would encode ambiguously). */
 export function checkString(value: unknown, field: string): asserts value is string {
-  check(typeof value === 'string', () => `${field} must be a string`);
-  check(isWellFormed(value), () => `${field} contains a lone UTF-16 surrogate, which has no UTF-8 encoding`);
+  const problem = stringProblem(value);
+  check(problem === undefined, () => `${field} ${problem}`);
 }

@@ -1,26 +1,40 @@
 // The encryption context: validation and the one canonical byte encoding that is authenticated.
-import { asBytes, checkString, isWellFormed, utf8, utf8Into, utf8Length } from './bytes.js';
-import { check } from './errors.js';
-
-/** A string→string map bound to a ciphertext: the same map must be given again to decrypt it. */
-export type EncryptionContext = Readonly<Record<string, string>>;
+import { asBytes, isWellFormed, stringProblem, utf8, utf8Into, utf8Length } from './bytes.js';
+import { KmsError, excerpt } from './errors.js';
+import { mapEntries, shapeOf } from './plain.js';
 
 /**
- * Checks that `value` is absent or a plain object of string values (no lone surrogates), and
- * returns its pairs sorted by the UTF-8 bytes of their keys.
+ * A string→string map bound to a ciphertext: the same map must be given again to decrypt it. A
+ * plain object (its own enumerable properties) or a `Map` (its entries); nothing else.
+ */
+export type EncryptionContext = Readonly<Record<string, string>> | ReadonlyMap<string, string>;
+
+/**
+ * Reads a string→string map argument — a plain object or a `Map` — into its pairs (unsorted),
+ * refusing anything else and any key or value that is not a well-formed string; `fail` makes the
+ * caller's error from a message. One reading for every place a context enters: the Keyring, seal
+ * and open, and the dialects.
+ */
+export function stringPairs(value: unknown, field: string, fail: (message: string) => Error): Array<[string, string]> {
+  const entries = mapEntries(value);
+  if (entries === undefined) throw fail(`${field} must be a plain object or a Map of strings to strings, not ${shapeOf(value)}`);
+  for (const [key, item] of entries) {
+    // The messages are built only for a failure: a template per pair is a measurable share of a call.
+    if (typeof key !== 'string' || !isWellFormed(key)) throw fail(`${field} key ${stringProblem(key)}`);
+    if (typeof item !== 'string' || !isWellFormed(item)) throw fail(`${field} value of ${excerpt(key, 40)} ${stringProblem(item)}`);
+  }
+  return entries as Array<[string, string]>;
+}
+
+const validationError = (message: string): KmsError => new KmsError('ValidationException', message);
+
+/**
+ * Checks that `value` is absent or a string map (see {@link stringPairs}), and returns its pairs
+ * sorted by the UTF-8 bytes of their keys.
  */
 export function contextPairs(value: unknown, field = 'encryptionContext'): Array<[string, string]> {
   if (value === undefined) return [];
-  check(
-    value !== null && typeof value === 'object' && !Array.isArray(value) && !ArrayBuffer.isView(value),
-    () => `${field} must be an object of string keys to string values`,
-  );
-  const pairs = Object.entries(value);
-  for (const [key, item] of pairs) {
-    // The messages are built only for a failure: a template per pair is a measurable share of a call.
-    if (!isWellFormed(key)) checkString(key, `${field} key`);
-    if (typeof item !== 'string' || !isWellFormed(item)) checkString(item, `${field} value of "${key}"`);
-  }
+  const pairs = stringPairs(value, field, validationError);
   return pairs.length < 2 ? pairs : pairs.sort(([a], [b]) => compareUtf8(a, b));
 }
 

@@ -4,6 +4,7 @@ import { MAX_BLOB_PLAINTEXT, blobHeader, parseBlob } from './blob.js';
 import { asBytes, timingSafeEqual } from './bytes.js';
 import { type AdditionalData, checkAdditionalData, encodeAdditionalData } from './context.js';
 import { KmsError, check } from './errors.js';
+import { checkObject } from './plain.js';
 import {
   type ArnScope,
   type KeyReference,
@@ -85,17 +86,39 @@ function dataKeyLength(keySpec: unknown, numberOfBytes: unknown): number {
   return keySpec === undefined ? 32 : lengthOfSpec(keySpec as AesKeySpec);
 }
 
+/** The record, when its key is enabled; `DisabledException` otherwise. */
+function checkEnabled(record: KeyRecord): KeyRecord {
+  if (!record.enabled) throw new KmsError('DisabledException', `key ${record.keyId} is disabled`);
+  return record;
+}
+
 function versionResult(record: KeyRecord, version: KeyVersion): KeyVersionResult {
   return { keyId: record.keyId, arn: record.arn, versionId: version.versionId, keyMaterialId: version.keyMaterialId };
 }
 
-// Keyrings made by the constructor. seal and open recognise a Keyring by this brand rather than by
-// `instanceof`, so that bundles using only RawAesKeyrings leave the Keyring class out.
-const constructed = new WeakSet<object>();
+/** The key and version a Keyring wraps under for a key reference, as {@link wrappingVersion} gives them. */
+export interface WrappingVersion {
+  readonly keyId: string;
+  readonly arn: string;
+  readonly versionId: string;
+}
+
+// Keyrings made by the constructor, each with what seal asks of it. seal and open use this rather
+// than `instanceof` and a method, so that bundles using only RawAesKeyrings leave the Keyring class out.
+const constructed = new WeakMap<object, (keyId: string) => WrappingVersion>();
 
 /** Whether `value` is a Keyring made by its constructor (or a subclass's). */
 export function isKeyring(value: unknown): value is Keyring {
   return typeof value === 'object' && value !== null && constructed.has(value);
+}
+
+/**
+ * The key a reference names now (aliases resolved) and its primary version, for seal: checked
+ * enabled, so that a cached data key obeys the key's state as a new wrap would. Internal: not
+ * exported from the package. @throws `NotFoundException`, `DisabledException`.
+ */
+export function wrappingVersion(keyring: Keyring, keyId: string): WrappingVersion {
+  return constructed.get(keyring)!(keyId);
 }
 
 /**
@@ -124,6 +147,7 @@ export class Keyring {
 
   /** @throws `UnsupportedOperationException` when there is no WebCrypto to use. */
   constructor(options: KeyringOptions = {}) {
+    checkObject(options, 'Keyring takes { crypto?, region?, accountId?, maxEncryptionsPerKeyVersion? }');
     this.#crypto = resolveCrypto(options.crypto);
     this.region = options.region ?? 'us-east-1';
     this.accountId = options.accountId ?? '000000000000';
@@ -135,7 +159,10 @@ export class Keyring {
       Number.isSafeInteger(this.#maxEncryptions) && this.#maxEncryptions >= 1,
       'maxEncryptionsPerKeyVersion must be a positive integer',
     );
-    constructed.add(this);
+    constructed.set(this, (keyId) => {
+      const record = this.#enabledKey(keyId);
+      return { keyId: record.keyId, arn: record.arn, versionId: record.versions.at(-1)!.versionId };
+    });
   }
 
   // ── master keys ────────────────────────────────────────────────────────────
@@ -146,13 +173,14 @@ export class Keyring {
    *   for a taken key id or alias, `UnsupportedOperationException` for a key size the engine lacks.
    */
   async importKey(input: ImportKeyInput): Promise<KeyMetadata> {
-    check(typeof input === 'object' && input !== null, 'importKey takes { keyId?, material, aliases?, description? }');
+    checkObject(input, 'importKey takes { keyId?, material, aliases?, description? }');
     check(input.material !== undefined, 'material is required');
     return this.#addKey(input, 'EXTERNAL', await importMaterial(this.#crypto, input.material));
   }
 
   /** Creates a key with random material from the WebCrypto generator (non-extractable). */
   async createKey(input: CreateKeyInput = {}): Promise<KeyMetadata> {
+    checkObject(input, 'createKey takes { keyId?, keySpec?, aliases?, description? }');
     const spec = input.keySpec === 'SYMMETRIC_DEFAULT' || input.keySpec === undefined ? 'AES_256' : input.keySpec;
     check(DATA_KEY_SPECS.includes(spec), `keySpec must be one of SYMMETRIC_DEFAULT, ${DATA_KEY_SPECS.join(', ')}`);
     return this.#addKey(input, 'AWS_KMS', await this.#randomMaterial(spec));
@@ -221,10 +249,13 @@ export class Keyring {
    */
   async rotateKey(keyId: string, input: RotateKeyInput = {}): Promise<KeyVersionResult> {
     const record = this.#enabledKey(keyId);
+    checkObject(input, 'rotateKey takes (keyId, { material? })');
     const material: MaterialKey =
       input.material === undefined ? await this.#randomMaterial(record.keySpec) : await importMaterial(this.#crypto, input.material as KeyMaterial);
     check(material.keySpec === record.keySpec, `key ${record.keyId} is ${record.keySpec}; new material must be the same size, not ${material.keySpec}`);
     const version = await this.#newVersion(record.keyId, material);
+    // Checked again after the awaits: a key disabled meanwhile is not rotated.
+    checkEnabled(record);
     const existing = record.versions.find((v) => v.keyMaterialId === version.keyMaterialId);
     check(!existing, `this material already is version ${existing?.versionId} of key ${record.keyId}`);
     record.versions.push(version);
@@ -331,9 +362,7 @@ export class Keyring {
   }
 
   #enabledKey(keyId: string, field = 'keyId'): KeyRecord {
-    const record = this.#key(keyId, field);
-    if (!record.enabled) throw new KmsError('DisabledException', `key ${record.keyId} is disabled`);
-    return record;
+    return checkEnabled(this.#key(keyId, field));
   }
 
   #version(record: KeyRecord, versionId: string | undefined): KeyVersion {
@@ -357,6 +386,9 @@ export class Keyring {
     additional: AdditionalData,
     iv = randomBytes(this.#crypto, IV_LENGTH),
   ): Promise<WrapResult> {
+    // The key's state is checked here, at the moment of wrapping, not only when the request came
+    // in: a key disabled while a request awaited something (reEncrypt's unwrap) does not wrap.
+    checkEnabled(record);
     if (version.encryptions >= this.#maxEncryptions) {
       throw new KmsError(
         'KMSInvalidStateException',
@@ -410,7 +442,7 @@ export class Keyring {
     }
     const record = this.#keys.get(parsed.keyId);
     if (!record) throw new KmsError('InvalidCiphertextException', `the ciphertext names key ${parsed.keyId}, which is not in this keyring`);
-    if (!record.enabled) throw new KmsError('DisabledException', `key ${record.keyId} is disabled`);
+    checkEnabled(record);
     const version = record.versions.find((v) => timingSafeEqual(v.versionTag, parsed.versionTag));
     if (!version) throw new KmsError('InvalidCiphertextException', `the ciphertext names a version of key ${record.keyId} that this keyring does not have`);
     const aad = encodeAdditionalData(additional, parsed.header.length);
@@ -422,7 +454,7 @@ export class Keyring {
   // ── operations ─────────────────────────────────────────────────────────────
 
   #dataKeyRequest(input: GenerateDataKeyInput, operation: string) {
-    check(typeof input === 'object' && input !== null, () => `${operation} takes { keyId, keySpec?, numberOfBytes?, encryptionContext?, aad?, versionId? }`);
+    checkObject(input, () => `${operation} takes { keyId, keySpec?, numberOfBytes?, encryptionContext?, aad?, versionId? }`);
     const length = dataKeyLength(input.keySpec, input.numberOfBytes);
     const additional = checkAdditionalData(input.encryptionContext, input.aad);
     const record = this.#enabledKey(input.keyId);
@@ -462,7 +494,7 @@ export class Keyring {
 
   /** Wraps up to 4,096 bytes of the caller's own secret. */
   async encrypt(input: EncryptInput): Promise<WrapResult> {
-    check(typeof input === 'object' && input !== null, 'encrypt takes { keyId, plaintext, encryptionContext?, aad?, versionId? }');
+    checkObject(input, 'encrypt takes { keyId, plaintext, encryptionContext?, aad?, versionId? }');
     const plaintext = asBytes(input.plaintext, 'plaintext');
     check(plaintext.length >= 1 && plaintext.length <= MAX_BLOB_PLAINTEXT, () => `plaintext must be 1 to ${MAX_BLOB_PLAINTEXT} bytes, not ${plaintext.length}`);
     const additional = checkAdditionalData(input.encryptionContext, input.aad);
@@ -476,7 +508,7 @@ export class Keyring {
    * `IncorrectKeyException` when `keyId` names another key, `DisabledException`.
    */
   async decrypt(input: DecryptInput): Promise<DecryptResult> {
-    check(typeof input === 'object' && input !== null, 'decrypt takes { ciphertextBlob, encryptionContext?, aad?, keyId? }');
+    checkObject(input, 'decrypt takes { ciphertextBlob, encryptionContext?, aad?, keyId? }');
     check(input.ciphertextBlob !== undefined, 'ciphertextBlob is required');
     const additional = checkAdditionalData(input.encryptionContext, input.aad);
     return this.#unwrap(input.ciphertextBlob, additional, input.keyId, 'keyId');
@@ -484,7 +516,7 @@ export class Keyring {
 
   /** Unwraps a blob and wraps its secret anew under another key or context, without returning it. */
   async reEncrypt(input: ReEncryptInput): Promise<ReEncryptResult> {
-    check(typeof input === 'object' && input !== null, 'reEncrypt takes { ciphertextBlob, destinationKeyId, … }');
+    checkObject(input, 'reEncrypt takes { ciphertextBlob, destinationKeyId, … }');
     check(input.ciphertextBlob !== undefined, 'ciphertextBlob is required');
     const sourceAdditional = checkAdditionalData(input.sourceEncryptionContext, input.sourceAad, ADDITIONAL_DATA_FIELDS.source);
     const destinationAdditional = checkAdditionalData(

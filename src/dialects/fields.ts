@@ -1,7 +1,8 @@
 // Request fields as the vendors' APIs take them, read and checked in one place for every dialect;
 // each dialect says how a refused field becomes its own error.
 import { decode } from '../base64.js';
-import { isWellFormed } from '../bytes.js';
+import { stringPairs } from '../context.js';
+import { plainEntries, shapeOf } from '../plain.js';
 import { KmsError } from '../errors.js';
 
 /** Why a field was refused: required but absent, present but malformed, or not a field of the call. */
@@ -45,20 +46,12 @@ function shown(value: unknown): string {
 }
 
 /**
- * Checks that `value` is a plain object of string values (no lone surrogates, which have no
- * UTF-8 form) and returns it: an encryption context as a vendor spells it.
+ * Reads a string→string map — a plain object or a `Map`, as every context argument of webkms —
+ * into a plain object: an encryption context as a vendor spells it.
  */
 export function stringMap(value: unknown, field: string, fail: FieldError): Record<string, string> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value) || ArrayBuffer.isView(value)) {
-    throw fail('invalid', field, `${field} must be an object of string keys to string values, not ${shown(value)}`);
-  }
-  for (const [key, item] of Object.entries(value)) {
-    if (typeof item !== 'string') throw fail('invalid', field, `${field} value of "${key}" must be a string, not ${shown(item)}`);
-    if (!isWellFormed(key) || !isWellFormed(item)) {
-      throw fail('invalid', field, `${field} entry "${key}" contains a lone UTF-16 surrogate, which has no UTF-8 encoding`);
-    }
-  }
-  return value as Record<string, string>;
+  // fromEntries defines own properties, so a "__proto__" key stays a key.
+  return Object.fromEntries(stringPairs(value, field, (message) => fail('invalid', field, message)));
 }
 
 /**
@@ -77,10 +70,9 @@ export class Fields {
    */
   constructor(input: unknown, known: readonly string[], fail: FieldError, call: string) {
     const values = input ?? {};
-    if (typeof values !== 'object' || Array.isArray(values) || ArrayBuffer.isView(values)) {
-      throw fail('invalid', call, `${call} takes an object with the fields ${known.join(', ')}`);
-    }
-    for (const [field, value] of Object.entries(values)) {
+    const entries = plainEntries(values);
+    if (entries === undefined) throw fail('invalid', call, `${call} takes an object with the fields ${known.join(', ')}, not ${shapeOf(values)}`);
+    for (const [field, value] of entries) {
       if (value !== undefined && !known.includes(field)) {
         throw fail('unknown', field, `${field} is not a parameter of ${call}, which takes ${known.join(', ')}`);
       }

@@ -3,6 +3,7 @@
 // each message still derives its own key from its own message id. Entries hold the data key only
 // as a non-extractable HKDF CryptoKey: no plaintext key bytes stay in memory to be zeroed.
 import { check } from '../errors.js';
+import { checkObject } from '../plain.js';
 import type { EncryptionMaterials } from './materials.js';
 
 /** Options of `new DataKeyCache(…)`. */
@@ -48,7 +49,7 @@ function limit(value: unknown, name: string, fallback: number, max: number): num
 export class DataKeyCache {
   /** @throws `ValidationException` for a missing `maxAge` or a limit out of range. */
   constructor(options: DataKeyCacheOptions) {
-    check(typeof options === 'object' && options !== null, 'DataKeyCache takes { maxAge, maxMessages?, maxBytes?, capacity? }');
+    checkObject(options, 'DataKeyCache takes { maxAge, maxMessages?, maxBytes?, capacity? }');
     const { maxAge } = options;
     check(typeof maxAge === 'number' && maxAge > 0 && Number.isFinite(maxAge), 'maxAge must be a positive number of milliseconds');
     const limits: Limits = {

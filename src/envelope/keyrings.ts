@@ -3,8 +3,7 @@
 import { KmsError, check, excerpt } from '../errors.js';
 import { blobHeader, VERSION_TAG_LENGTH } from '../blob.js';
 import { utf8 } from '../bytes.js';
-import type { EncryptionContext } from '../context.js';
-import { type Keyring, isKeyring } from '../keyring.js';
+import { type Keyring, type WrappingVersion, isKeyring, wrappingVersion } from '../keyring.js';
 import { IV_LENGTH, TAG_LENGTH } from '../webcrypto.js';
 import type { EncryptedDataKey } from './header.js';
 import { RawAesKeyring, rawAesPlaceholder, rawAesUnwrap, rawAesWrap } from './raw-aes-keyring.js';
@@ -21,8 +20,8 @@ const KMS_PROVIDER_ID = 'aws-kms';
 
 /** The encryption context in the two forms the wrapping keys take. */
 export interface WrappingContext {
-  /** As the Keyring takes it. */
-  readonly map: EncryptionContext;
+  /** As the Keyring takes it: a plain object, copied from the caller's at the call. */
+  readonly map: Readonly<Record<string, string>>;
   /** Serialised as in the header (pair count and pairs): the raw AES keyring's AAD. */
   readonly bytes: Uint8Array;
 }
@@ -30,6 +29,9 @@ export interface WrappingContext {
 /** One key that wraps the message's data key. */
 export interface WrappingKey {
   readonly crypto: Crypto;
+  readonly keyring: EnvelopeKeyring;
+  /** Within its keyring, what the key wraps under now (a Keyring's key and version): a cache entry's identity. */
+  readonly target: string;
   /** Random bytes `generate` takes from the message's one random draw (0 when it makes its own). */
   readonly randomLength: number;
   /**
@@ -58,24 +60,28 @@ function kmsEdk(arn: string, ciphertextBlob: Uint8Array): EncryptedDataKey {
   return { providerId: KMS_PROVIDER_ID, providerInfo: arn, rawInfo: utf8(arn), ciphertext: ciphertextBlob };
 }
 
-function keyringKey(keyring: Keyring, keyId: string): WrappingKey {
+function keyringKey(keyring: Keyring, target: WrappingVersion): WrappingKey {
+  // The key and version resolved for this message: an alias moved or a rotation made while the
+  // wraps await do not change what this message's cache entry says it was wrapped under.
+  const { keyId, versionId } = target;
   return {
     crypto: keyring.crypto,
+    keyring,
+    target: `${keyId} ${versionId}`,
     // The Keyring draws the data key itself, as generateDataKey does.
     randomLength: 0,
     async generate(context) {
-      const key = await keyring.generateDataKey({ keyId, numberOfBytes: DATA_KEY_LENGTH, encryptionContext: context.map });
+      const key = await keyring.generateDataKey({ keyId, versionId, numberOfBytes: DATA_KEY_LENGTH, encryptionContext: context.map });
       const edk = kmsEdk(key.arn, key.ciphertextBlob);
       return { dataKey: key.plaintext, wrapped: () => Promise.resolve(edk) };
     },
     async wrap(dataKey, context) {
-      const wrapped = await keyring.encrypt({ keyId, plaintext: dataKey, encryptionContext: context.map });
+      const wrapped = await keyring.encrypt({ keyId, versionId, plaintext: dataKey, encryptionContext: context.map });
       return kmsEdk(wrapped.arn, wrapped.ciphertextBlob);
     },
     placeholder() {
-      const { keyId: id, arn } = keyring.describeKey(keyId);
-      const blobLength = blobHeader(id, new Uint8Array(VERSION_TAG_LENGTH), new Uint8Array(IV_LENGTH)).length + DATA_KEY_LENGTH + TAG_LENGTH;
-      return kmsEdk(arn, new Uint8Array(blobLength));
+      const blobLength = blobHeader(keyId, new Uint8Array(VERSION_TAG_LENGTH), new Uint8Array(IV_LENGTH)).length + DATA_KEY_LENGTH + TAG_LENGTH;
+      return kmsEdk(target.arn, new Uint8Array(blobLength));
     },
   };
 }
@@ -83,6 +89,9 @@ function keyringKey(keyring: Keyring, keyId: string): WrappingKey {
 function rawAesKey(keyring: RawAesKeyring): WrappingKey {
   return {
     crypto: keyring.crypto,
+    keyring,
+    // Immutable: the keyring is the key.
+    target: '',
     // The data key, then the IV of its wrap.
     randomLength: DATA_KEY_LENGTH + IV_LENGTH,
     async generate(context, random) {
@@ -94,26 +103,26 @@ function rawAesKey(keyring: RawAesKeyring): WrappingKey {
   };
 }
 
-/**
- * The wrapping keys of a seal: each RawAesKeyring, and each `keyId` of each Keyring. Key ids are
- * resolved now, so an unknown one fails before any work (`NotFoundException`).
- */
-export function wrappingKeys(keyrings: readonly EnvelopeKeyring[], keyId: unknown): WrappingKey[] {
-  const hasKeyring = keyrings.some(isKeyring);
+/** The `keyId` option of a seal, checked against its keyrings: the Keyring keys to wrap under. */
+export function keyIdList(keyrings: readonly EnvelopeKeyring[], keyId: unknown): readonly string[] {
   const keyIds = keyId === undefined ? [] : Array.isArray(keyId) ? (keyId as unknown[]) : [keyId];
-  if (hasKeyring) {
+  if (keyrings.some(isKeyring)) {
     check(keyIds.length > 0, 'keyId is required with a Keyring: the key (or keys) to wrap the data key under');
     for (const id of keyIds) check(typeof id === 'string', 'keyId must be a key id, key ARN, alias name or alias ARN, or an array of them');
   } else {
     check(keyId === undefined, 'keyId applies to Keyrings only; a RawAesKeyring is its own key');
   }
-  return keyrings.flatMap((keyring) => {
-    if (keyring instanceof RawAesKeyring) return [rawAesKey(keyring)];
-    return (keyIds as string[]).map((id) => {
-      keyring.describeKey(id);
-      return keyringKey(keyring, id);
-    });
-  });
+  return keyIds as string[];
+}
+
+/**
+ * The wrapping keys of a message: each RawAesKeyring, and each of `keyIds` in each Keyring,
+ * resolved now to a key and its primary version (`NotFoundException`, `DisabledException`).
+ */
+export function wrappingKeys(keyrings: readonly EnvelopeKeyring[], keyIds: readonly string[]): WrappingKey[] {
+  return keyrings.flatMap((keyring) =>
+    keyring instanceof RawAesKeyring ? [rawAesKey(keyring)] : keyIds.map((id) => keyringKey(keyring, wrappingVersion(keyring, id))),
+  );
 }
 
 /** Why an encrypted data key did not open, for the error when none does. */

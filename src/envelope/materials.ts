@@ -2,9 +2,9 @@
 // then imported as an HKDF key and zeroed. Opening: the data key unwrapped, its commitment checked
 // in constant time, the message key derived, the header authenticated. HKDF-SHA-512 with the
 // message id as salt gives every message its own AES-256 key and key commitment.
-import { KmsError } from '../errors.js';
+import { KmsError, excerpt } from '../errors.js';
 import { concat, timingSafeEqual, utf8 } from '../bytes.js';
-import { type EncryptionContext, contextEntries } from '../context.js';
+import { contextEntries } from '../context.js';
 import { aesGcmDecrypt, aesGcmEncrypt, bufferSource, engineCannot, IV_LENGTH } from '../webcrypto.js';
 import { type AffinePoint } from './p384.js';
 import { generateSigningKey, publicKeyPoint } from './ecdsa.js';
@@ -154,12 +154,10 @@ export interface DecryptionMaterials {
   readonly headerChecked: Promise<void>;
 }
 
-function checkRequiredContext(stored: Readonly<Record<string, string>>, required: EncryptionContext | undefined): void {
-  // Validates the argument the way every other context argument is validated.
-  contextEntries(required);
-  for (const [key, value] of Object.entries(required ?? {})) {
-    if (!Object.hasOwn(stored, key)) throw new KmsError('InvalidCiphertextException', `the message's encryption context lacks the required key "${key}"`);
-    if (stored[key] !== value) throw new KmsError('InvalidCiphertextException', `the message's encryption context has another value for the required key "${key}"`);
+function checkRequiredContext(stored: Readonly<Record<string, string>>, required: ReadonlyArray<readonly [string, string]>): void {
+  for (const [key, value] of required) {
+    if (!Object.hasOwn(stored, key)) throw new KmsError('InvalidCiphertextException', `the message's encryption context lacks the required key ${excerpt(key)}`);
+    if (stored[key] !== value) throw new KmsError('InvalidCiphertextException', `the message's encryption context has another value for the required key ${excerpt(key)}`);
   }
 }
 
@@ -172,7 +170,8 @@ function checkRequiredContext(stored: Readonly<Record<string, string>>, required
 export async function openHeader(
   keyrings: readonly EnvelopeKeyring[],
   header: ParsedHeader,
-  requiredContext: EncryptionContext | undefined,
+  /** The pairs the message must hold, as `contextPairs` read them from the caller's argument. */
+  requiredContext: ReadonlyArray<readonly [string, string]>,
 ): Promise<DecryptionMaterials> {
   checkRequiredContext(header.encryptionContext, requiredContext);
   const storedKey = Object.hasOwn(header.encryptionContext, PUBLIC_KEY_CONTEXT_KEY) ? header.encryptionContext[PUBLIC_KEY_CONTEXT_KEY] : undefined;

@@ -3,7 +3,7 @@
 // header's verify; the footer signature of signed suites is checked last. One state machine serves
 // `open` (the whole message at once) and `openStream` (bytes as they come).
 import { KmsError, check } from '../errors.js';
-import type { EncryptionContext } from '../context.js';
+import { type EncryptionContext, contextPairs } from '../context.js';
 import { concat } from '../bytes.js';
 import { decryptFrame, FINAL_FRAME_OVERHEAD, MAX_FRAMES, MAX_SEAL_FRAME_SIZE, readFrame } from './body.js';
 import { verify, verifyDigestSignature } from './ecdsa.js';
@@ -77,7 +77,7 @@ function truncated(where: string): KmsError {
 /** Parses and decrypts one message fed in pieces; plaintext goes to `release`, frame by frame, in order. */
 export class MessageOpener {
   readonly #keyrings: readonly EnvelopeKeyring[];
-  readonly #required: EncryptionContext | undefined;
+  readonly #required: ReadonlyArray<readonly [string, string]>;
   readonly #maxEdks: number;
   readonly #maxFrameSize: number;
   /** Whether queued bytes are the opener's own (one-shot open) or a stream writer's (copied, the buffer reused). */
@@ -116,7 +116,8 @@ export class MessageOpener {
   ) {
     check(typeof options === 'object' && options !== null, 'options must be an object');
     this.#keyrings = keyringList(keyrings);
-    this.#required = options.encryptionContext;
+    // Checked and copied at the call: a caller's later change to its object does not change what is required.
+    this.#required = contextPairs(options.encryptionContext);
     const max = options.maxEncryptedDataKeys ?? DEFAULT_MAX_ENCRYPTED_DATA_KEYS;
     check(Number.isInteger(max) && max >= 1 && max <= 0xffff, 'maxEncryptedDataKeys must be an integer from 1 to 65,535');
     this.#maxEdks = max;

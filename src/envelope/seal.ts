@@ -1,6 +1,7 @@
 // Sealing: options checked, materials made (or taken from a DataKeyCache), the header written and
 // authenticated, then the plaintext cut into frames and encrypted with several in flight.
 import { KmsError, check } from '../errors.js';
+import { checkObject } from '../plain.js';
 import { concat, hex } from '../bytes.js';
 import { type EncryptionContext, contextEntries, contextPairs } from '../context.js';
 import { TAG_LENGTH, randomBytes } from '../webcrypto.js';
@@ -10,7 +11,7 @@ import { PUBLIC_KEY_TEXT_LENGTH, sign } from './ecdsa.js';
 import { MAX_SIGNATURE_LENGTH, serializeFooter } from './footer.js';
 import { PUBLIC_KEY_CONTEXT_KEY, RESERVED_CONTEXT_PREFIX, serializeContext, serializeHeaderBody } from './header.js';
 import { dataBytes, type SealData } from './input.js';
-import { type EnvelopeKeyring, type EnvelopeKeyrings, type WrappingKey, keyringList, wrappingKeys } from './keyrings.js';
+import { type EnvelopeKeyring, type EnvelopeKeyrings, type WrappingKey, keyIdList, keyringList, wrappingKeys } from './keyrings.js';
 import { type EncryptionMaterials, type MessageKey, deriveMessageKey, headerTag, newEncryptionMaterials } from './materials.js';
 import { Ordered, framesInFlight } from './ordered.js';
 import { type AlgorithmSuite, type AlgorithmSuiteOption, COMMITMENT_LENGTH, MESSAGE_ID_LENGTH, resolveSuite } from './suites.js';
@@ -48,14 +49,15 @@ export interface SealPlan {
   readonly keyIds: readonly string[];
   readonly suite: AlgorithmSuite;
   readonly frameSize: number;
-  readonly encryptionContext: EncryptionContext;
+  /** The caller's context, copied into a plain object at the call. */
+  readonly encryptionContext: Readonly<Record<string, string>>;
   /** The serialised context as given (without the public key of signed suites). */
   readonly contextBytes: Uint8Array;
 }
 
 /** Checks the options of a seal; every problem is a `ValidationException` (or `NotFoundException` for an unknown key). */
 function planSeal(keyrings: EnvelopeKeyrings, options: SealOptions): SealPlan {
-  check(typeof options === 'object' && options !== null, 'options must be an object');
+  checkObject(options, 'options must be an object { keyId?, encryptionContext?, frameSize?, algorithmSuite?, cache? }');
   const list = keyringList(keyrings);
   const suite = resolveSuite(options.algorithmSuite);
   const frameSize = options.frameSize ?? DEFAULT_FRAME_SIZE;
@@ -65,14 +67,15 @@ function planSeal(keyrings: EnvelopeKeyrings, options: SealOptions): SealPlan {
   );
   // A copy of the checked pairs: the header and every wrapped data key bind this one context, even
   // if the caller changes its object while the seal awaits.
-  const encryptionContext: EncryptionContext = Object.fromEntries(contextPairs(options.encryptionContext ?? {}));
+  const encryptionContext = Object.fromEntries(contextPairs(options.encryptionContext ?? {}));
   const entries = contextEntries(encryptionContext);
   for (const key of Object.keys(encryptionContext)) {
     check(!key.startsWith(RESERVED_CONTEXT_PREFIX), `encryptionContext keys starting with "${RESERVED_CONTEXT_PREFIX}" are reserved for the message format ("${key}")`);
   }
-  const keys = wrappingKeys(list, options.keyId);
+  const keyIds = keyIdList(list, options.keyId);
+  // Resolved now so that an unknown or disabled key fails before any work; each message resolves again.
+  const keys = wrappingKeys(list, keyIds);
   check(keys.length <= 0xffff, `a message holds at most 65,535 encrypted data keys, not ${keys.length}`);
-  const keyIds = options.keyId === undefined ? [] : typeof options.keyId === 'string' ? [options.keyId] : [...options.keyId];
   return { keyrings: list, keys, keyIds, suite, frameSize, encryptionContext, contextBytes: serializeContext(entries) };
 }
 
@@ -87,14 +90,17 @@ function checkLength(length: number, frameSize: number): void {
 const keyringIds = new WeakMap<EnvelopeKeyring, number>();
 let nextKeyringId = 0;
 
-/** What makes cached materials reusable: the same keyring objects, key ids, suite and context. */
-function cacheKey(plan: SealPlan): string {
-  const ids = plan.keyrings.map((keyring) => {
+/**
+ * What makes cached materials reusable: the same keyring objects, the same keys and key versions
+ * they wrap under now (an alias moved or a rotation makes a new entry), suite and context.
+ */
+function cacheKey(keys: readonly WrappingKey[], plan: SealPlan): string {
+  const ids = keys.map(({ keyring, target }) => {
     let id = keyringIds.get(keyring);
     if (id === undefined) keyringIds.set(keyring, (id = nextKeyringId++));
-    return id;
+    return [id, target];
   });
-  return JSON.stringify([ids, plan.keyIds, plan.suite.id, hex(plan.contextBytes)]);
+  return JSON.stringify([ids, plan.suite.id, hex(plan.contextBytes)]);
 }
 
 /** One message being sealed: its header (tag included, still being computed) and how to seal its frames. */
@@ -107,7 +113,10 @@ export interface Sealer {
 
 /** Starts a message: materials (cached when a cache and the length are given), message id, key, header. */
 export async function startSeal(plan: SealPlan, plaintextLength?: number, cache?: DataKeyCache): Promise<Sealer> {
-  const generator = plan.keys[0]!;
+  // Resolved for this message, with no await before the cache lookup: a cached data key is reused
+  // only while its keys are enabled, its aliases point where they did, and no rotation happened.
+  const keys = wrappingKeys(plan.keyrings, plan.keyIds);
+  const generator = keys[0]!;
   // One random draw per message (one costs ~6 µs in Node): the message id, then what the first key
   // takes for a new data key (a raw AES key's data key and wrap IV). Drawn per message, never
   // pooled: a restored heap snapshot must not repeat them.
@@ -117,14 +126,14 @@ export async function startSeal(plan: SealPlan, plaintextLength?: number, cache?
   // With a new data key, this message's key is derived while the data key is being wrapped.
   let derived: Promise<MessageKey> | undefined;
   const create = (): Promise<EncryptionMaterials> =>
-    newEncryptionMaterials(plan.keys, plan.suite, { map: plan.encryptionContext, bytes: plan.contextBytes }, keyRandom, (hkdfKey) => {
+    newEncryptionMaterials(keys, plan.suite, { map: plan.encryptionContext, bytes: plan.contextBytes }, keyRandom, (hkdfKey) => {
       derived = deriveMessageKey({ crypto: generator.crypto, suite: plan.suite, hkdfKey }, messageId);
       // Awaited once the wraps are done; until then a failure must not count as unhandled.
       derived.catch(() => undefined);
     });
   let materials: EncryptionMaterials;
   try {
-    materials = await (cache !== undefined && plaintextLength !== undefined ? cachedMaterials(cache, cacheKey(plan), plaintextLength, create) : create());
+    materials = await (cache !== undefined && plaintextLength !== undefined ? cachedMaterials(cache, cacheKey(keys, plan), plaintextLength, create) : create());
   } finally {
     // Bytes drawn for a data key: zeroed once the materials are made, also when a cached data key left them unused.
     keyRandom.fill(0);
