@@ -88,6 +88,21 @@ for (const bad of ['{"a":1}', '["a"]', 'null', '{a:"b"}', '{"a":"b"', '', 'a=b']
   });
 }
 
+for (const duplicated of ['{"tenant":"attacker","tenant":"victim"}', '{"tenant":"a","b":"c","\\u0074enant":"victim"}']) {
+  classic(`EncryptionContext with a key twice (${duplicated}) is InvalidParameter, not "the last one wins"`, async () => {
+    const { kms } = await setup();
+    await fails(kms.generateDataKey({ KeyId: TEST_KEY_ID, EncryptionContext: duplicated }), 'InvalidParameter', 400, 'ValidationException', /"tenant" twice/);
+    const made = await kms.generateDataKey({ KeyId: TEST_KEY_ID, EncryptionContext: '{"tenant":"victim"}' });
+    await fails(kms.decrypt({ CiphertextBlob: made.CiphertextBlob, EncryptionContext: duplicated }), 'InvalidParameter', 400, 'ValidationException', /twice/);
+  });
+}
+
+classic('EncryptionContext: a value that looks like a key ("b":) is a value, not a second key', async () => {
+  const { kms } = await setup();
+  const made = await kms.generateDataKey({ KeyId: TEST_KEY_ID, EncryptionContext: '{"a":"\\"b\\":","b":"a"}' });
+  assert.is((await kms.decrypt({ CiphertextBlob: made.CiphertextBlob, EncryptionContext: '{"b":"a","a":"\\"b\\":"}' })).KeyId, TEST_KEY_ID);
+});
+
 classic('EncryptionContext as an object rather than JSON text is InvalidParameter', async () => {
   const { kms } = await setup();
   await fails(kms.generateDataKey({ KeyId: TEST_KEY_ID, EncryptionContext: { a: 'b' } }), 'InvalidParameter', 400, 'ValidationException', /EncryptionContext/);

@@ -12,6 +12,7 @@ import type { Keyring } from '../keyring.js';
 import type { EncryptionContext } from '../types.js';
 import { translated } from './errors.js';
 import { type FieldError, Fields, stringMap } from './fields.js';
+import { parseJson } from './json.js';
 
 /** The Alibaba Cloud KMS error codes webkms gives, as Alibaba documents them. */
 export type AlibabaErrorCode =
@@ -188,18 +189,16 @@ function formatted<T extends object>(format: AlibabaFormat, root: string, body: 
   return `<?xml version="1.0" encoding="UTF-8"?>\n<${root}>${elements.join('')}</${root}>`;
 }
 
-/** `EncryptionContext`: JSON text of an object of string values. */
+/** `EncryptionContext`: JSON text of an object of string values, each key once. */
 function jsonContext(fields: Fields, requestId: string): EncryptionContext | undefined {
   const text = fields.string('EncryptionContext');
   if (text === undefined) return undefined;
   const fail = fieldError(requestId);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw fail('invalid', 'EncryptionContext', 'EncryptionContext must be JSON text of an object of strings, e.g. {"Example":"Example"}');
+  const parsed = parseJson(text);
+  if ('problem' in parsed) {
+    throw fail('invalid', 'EncryptionContext', `EncryptionContext must be JSON text of an object of strings, e.g. {"Example":"Example"}: ${parsed.problem}`);
   }
-  return stringMap(parsed, 'EncryptionContext', fail);
+  return stringMap(parsed.value, 'EncryptionContext', fail);
 }
 
 /**
