@@ -140,8 +140,11 @@ export async function wrapGeneratedSecret(
   } catch {
     return undefined;
   }
-  const wrapped = await crypto.subtle.wrapKey('raw', secret, key, gcm(iv, additionalData));
-  return new Uint8Array(wrapped);
+  try {
+    return new Uint8Array(await crypto.subtle.wrapKey('raw', secret, key, gcm(iv, additionalData)));
+  } catch (cause) {
+    throw engineCannot('wrap a generated key with this AES-GCM key', cause);
+  }
 }
 
 /** SHA-256 digest. */

@@ -354,4 +354,17 @@ ops('missing or malformed arguments are ValidationExceptions', async () => {
   await rejects(keyring.reEncrypt({ ciphertextBlob: new Uint8Array(200) }), 'ValidationException', /destinationKeyId/);
 });
 
+ops('an engine\'s failure to wrapKey is a typed UnsupportedOperationException, not a raw DOMException', async () => {
+  const subtle = new Proxy(crypto.subtle, {
+    get(target, name) {
+      if (name === 'wrapKey') return () => Promise.reject(new DOMException('the engine failed', 'OperationError'));
+      const value = target[name];
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  const keyring = new Keyring({ crypto: { subtle, getRandomValues: (array) => crypto.getRandomValues(array) } });
+  await keyring.createKey({ keyId: 'k' });
+  await rejects(keyring.generateDataKeyWithoutPlaintext({ keyId: 'k' }), 'UnsupportedOperationException', /cannot wrap a generated key.*OperationError: the engine failed/);
+});
+
 ops.run();

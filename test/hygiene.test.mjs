@@ -4,7 +4,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Keyring, KmsError, base64 } from '../src/index.ts';
 import { crypto } from './support/env.mjs';
-import { sameBytes, toHex } from './support/helpers.mjs';
+import { rejects, sameBytes, toHex } from './support/helpers.mjs';
+import { AwsKms } from '../src/dialects/aws.ts';
 import { recordingCrypto } from './support/recording.mjs';
 
 const allZero = (bytes) => bytes.every((b) => b === 0);
@@ -99,6 +100,23 @@ internal('reEncrypt zeroes the intermediate plaintext it decrypted', async () =>
   const decrypted = rec.calls.find((c) => c.name === 'decrypt');
   assert.is(decrypted.result.byteLength, 32);
   assert.ok(allZero(new Uint8Array(decrypted.result)));
+});
+
+internal('AwsKms.encrypt refuses a base64 Plaintext over 4,096 bytes without leaving a decoded copy (seen through the engine\'s fromBase64 where it has one)', async () => {
+  const keyring = new Keyring({ crypto });
+  await keyring.createKey({ keyId: 'k' });
+  const aws = new AwsKms(keyring);
+  const secret = crypto.getRandomValues(new Uint8Array(4097));
+  const text = base64.encode(secret);
+  const native = Uint8Array.fromBase64;
+  const decoded = [];
+  if (native) Uint8Array.fromBase64 = (...args) => decoded.at(decoded.push(native.apply(Uint8Array, args)) - 1);
+  try {
+    await rejects(aws.encrypt({ KeyId: 'k', Plaintext: text }), 'ValidationException', /1 to 4096 bytes, not 4097/);
+  } finally {
+    if (native) Uint8Array.fromBase64 = native;
+  }
+  assert.ok(decoded.every(allZero), 'no decoded copy of the refused secret is left');
 });
 
 internal.run();

@@ -152,20 +152,22 @@ export class Fields {
     if (options.maxLength !== undefined && value.length > options.maxLength) {
       throw this.#invalid(field, `${field} must be at most ${options.maxLength} characters of base64, not ${value.length}`);
     }
-    let bytes: Uint8Array;
+    const min = options.minBytes ?? 0;
+    const max = options.maxBytes ?? Infinity;
+    // Sized from the text, before decoding: a refused secret (Encrypt's Plaintext) is never decoded
+    // into a copy that would then need zeroing. Exact for any valid base64, padded or not; a length
+    // no base64 has (4n + 1) is left to the decoder to call malformed.
+    const size = Math.floor(((value.length - (value.endsWith('==') ? 2 : value.endsWith('=') ? 1 : 0)) * 3) / 4);
+    if (value.length % 4 !== 1 && (size < min || size > max)) {
+      const range = max === Infinity ? `at least ${min}` : min === max ? `exactly ${min}` : `${min} to ${max}`;
+      throw this.#invalid(field, `${field} must decode to ${range} bytes, not ${size}`);
+    }
     try {
-      bytes = (options.decode ?? decode)(value);
+      return (options.decode ?? decode)(value);
     } catch (cause) {
       const reason = cause instanceof KmsError ? cause.message.replace(/^invalid base64: /, '') : 'malformed';
       throw this.#invalid(field, `${field} is not valid base64: ${reason}`);
     }
-    const min = options.minBytes ?? 0;
-    const max = options.maxBytes ?? Infinity;
-    if (bytes.length < min || bytes.length > max) {
-      const size = max === Infinity ? `at least ${min}` : min === max ? `exactly ${min}` : `${min} to ${max}`;
-      throw this.#invalid(field, `${field} must decode to ${size} bytes, not ${bytes.length}`);
-    }
-    return bytes;
   }
 
   /** A string→string map (see {@link stringMap}). */
