@@ -10,7 +10,9 @@ export type KmsErrorName =
   | 'UnsupportedOperationException'
   | 'DryRunOperationException'
   | 'InvalidKeyUsageException'
-  | 'InvalidMarkerException';
+  | 'InvalidMarkerException'
+  | 'KMSInternalException'
+  | 'ConflictException';
 
 /**
  * Every error webkms throws on purpose. `name` is the AWS KMS error name, so code written against

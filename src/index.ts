@@ -1,6 +1,20 @@
 // webkms: KMS-style envelope encryption on WebCrypto alone. This file only re-exports.
 export { Keyring } from './keyring.js';
 export { KmsError, type KmsErrorName } from './errors.js';
+export { MemoryKeyStore } from './stores/memory.js';
+export type {
+  KeyStore,
+  KeyStoreKind,
+  KeyStoreRecord,
+  KeyStoreValues,
+  KeyStoreWrite,
+  SealedMaterial,
+  StoredAlias,
+  StoredKey,
+  StoredKeyVersion,
+  StoredKeyring,
+  StoredMaterial,
+} from './stores/types.js';
 export * as base64 from './base64.js';
 export type { Base64Alphabet, Base64DecodeOptions, Base64EncodeOptions } from './base64.js';
 export type * from './types.js';

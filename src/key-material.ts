@@ -52,7 +52,8 @@ export async function importMaterial(crypto: Crypto, material: KeyMaterial): Pro
   }
 }
 
-function jwkBytes(jwk: JsonWebKey): Uint8Array {
+/** The key bytes of a JWK used as key material, checked (`ValidationException`); the caller zeroes them. */
+export function jwkBytes(jwk: JsonWebKey): Uint8Array {
   check(jwk.kty === 'oct', `a JWK used as key material must have kty "oct", not ${JSON.stringify(jwk.kty)}`);
   check(typeof jwk.k === 'string', 'a JWK used as key material needs its "k" member');
   check(jwk.use === undefined || jwk.use === 'enc', 'a JWK used as key material must not be marked for use other than "enc"');

@@ -1,6 +1,6 @@
 // The Keyring: master keys with versions, aliases and state, and the KMS operations on them.
 import { decode } from './base64.js';
-import { MAX_BLOB_PLAINTEXT, blobHeader, parseBlob } from './blob.js';
+import { MAX_BLOB_PLAINTEXT, type ParsedBlob, parseBlob } from './blob.js';
 import { asBytes, timingSafeEqual } from './bytes.js';
 import { type AdditionalData, checkAdditionalData, encodeAdditionalData } from './context.js';
 import { KmsError, check } from './errors.js';
@@ -15,7 +15,10 @@ import {
   parseKeyReference,
   randomUuid,
 } from './identifiers.js';
-import { type MaterialKey, importMaterial, lengthOfSpec, materialIdentity } from './key-material.js';
+import { type MaterialKey, importMaterial, jwkBytes, lengthOfSpec, materialIdentity } from './key-material.js';
+import { type Change, type KeyRecord, type KeyVersion, KeyRecords, keyVersion, storedKey } from './keyring-records.js';
+import { type RootKey, importRootKey, sealMaterial, unsealMaterial } from './stores/sealed-material.js';
+import type { KeyStore, KeyStoreWrite, StoredKeyVersion, StoredMaterial } from './stores/types.js';
 import type {
   AesKeySpec,
   AliasListEntry,
@@ -30,38 +33,14 @@ import type {
   KeyMaterial,
   KeyMetadata,
   KeyVersionResult,
+  KeyringOpenOptions,
   KeyringOptions,
   ReEncryptInput,
   ReEncryptResult,
   RotateKeyInput,
   WrapResult,
 } from './types.js';
-import { IV_LENGTH, aesGcmDecrypt, aesGcmEncrypt, randomBytes, resolveCrypto, wrapGeneratedSecret } from './webcrypto.js';
-
-interface KeyVersion {
-  readonly versionId: string;
-  readonly versionTag: Uint8Array;
-  readonly keyMaterialId: string;
-  readonly cryptoKey: CryptoKey;
-  readonly creationDate: Date;
-  /** The blob header up to its IV (format version, key id, version tag): the same for every blob. */
-  readonly headerStart: Uint8Array;
-  encryptions: number;
-}
-
-interface KeyRecord {
-  readonly keyId: string;
-  readonly arn: string;
-  readonly description: string;
-  readonly creationDate: Date;
-  readonly origin: 'AWS_KMS' | 'EXTERNAL';
-  readonly keySpec: AesKeySpec;
-  /** Whether any version's material can be read back (an extractable CryptoKey was imported). */
-  extractable: boolean;
-  enabled: boolean;
-  /** Oldest first; the last is the primary version. */
-  readonly versions: KeyVersion[];
-}
+import { IV_LENGTH, aesGcmDecrypt, aesGcmEncrypt, importAesGcmKey, isCryptoKey, randomBytes, resolveCrypto, wrapGeneratedSecret } from './webcrypto.js';
 
 const DATA_KEY_SPECS: readonly AesKeySpec[] = ['AES_128', 'AES_192', 'AES_256'];
 const MAX_DATA_KEY_BYTES = 1024;
@@ -142,12 +121,16 @@ export class Keyring {
     return this.#maxEncryptions;
   }
   readonly #maxEncryptions: number;
-  readonly #keys = new Map<string, KeyRecord>();
-  readonly #aliases = new Map<string, string>();
+  #records: KeyRecords;
+  /** For a store that keeps material sealed (not CryptoKeys): the root key; undefined otherwise. */
+  #rootKey: RootKey | undefined;
+  #sealsMaterial = false;
+  #unwatch: (() => void) | undefined;
 
   /** @throws `UnsupportedOperationException` when there is no WebCrypto to use. */
   constructor(options: KeyringOptions = {}) {
     checkObject(options, 'Keyring takes { crypto?, region?, accountId?, maxEncryptionsPerKeyVersion? }');
+    check(!('store' in options), 'new Keyring() keeps keys in memory only: open a keyring on a store with await Keyring.open({ store })');
     this.#crypto = resolveCrypto(options.crypto);
     this.region = options.region ?? 'us-east-1';
     this.accountId = options.accountId ?? '000000000000';
@@ -159,10 +142,57 @@ export class Keyring {
       Number.isSafeInteger(this.#maxEncryptions) && this.#maxEncryptions >= 1,
       'maxEncryptionsPerKeyVersion must be a positive integer',
     );
+    this.#records = new KeyRecords(this.#scope, this.#maxEncryptions);
     constructed.set(this, (keyId) => {
       const record = this.#enabledKey(keyId);
       return { keyId: record.keyId, arn: record.arn, versionId: record.versions.at(-1)!.versionId };
     });
+  }
+
+  /**
+   * Opens a keyring on a {@link KeyStore}: loads the keys it holds, and writes every change through
+   * it (each mutating method resolves only once the store has written it). A store that cannot
+   * keep `CryptoKey`s (`keepsCryptoKeys: false`) keeps each version's material sealed under
+   * `rootKey`, which never enters the store. Another writer's changes (a tab, an isolate, a
+   * process) are loaded when the store reports them, and when a blob names a key or version this
+   * keyring lacks.
+   * @throws `ValidationException` for a store of another region or account, or without the
+   *   `rootKey` it needs; `UnsupportedOperationException` for a store of a newer format;
+   *   `KMSInternalException` when the store fails.
+   */
+  static async open(options: KeyringOpenOptions): Promise<Keyring> {
+    checkObject(options, 'Keyring.open takes { store, rootKey?, crypto?, region?, accountId?, maxEncryptionsPerKeyVersion? }');
+    const { store, rootKey, ...rest } = options;
+    check(
+      typeof store === 'object' && store !== null && typeof store.load === 'function' && typeof store.commit === 'function' && typeof store.keepsCryptoKeys === 'boolean',
+      'store must be a KeyStore: { keepsCryptoKeys, load(), commit(writes), watch?() }',
+    );
+    const keyring = new Keyring(rest);
+    const crypto = keyring.#crypto;
+    check(store.keepsCryptoKeys || rootKey !== undefined, 'this store keeps material sealed, not as CryptoKeys: pass rootKey (32 bytes or a JWK from a secret) to Keyring.open');
+    keyring.#rootKey = rootKey === undefined ? undefined : await importRootKey(crypto, rootKey);
+    keyring.#sealsMaterial = !store.keepsCryptoKeys;
+    keyring.#records = new KeyRecords(keyring.#scope, keyring.#maxEncryptions, store, (keyId, version) => keyring.#materialize(keyId, version));
+    await keyring.#records.attach();
+    keyring.#unwatch = store.watch?.(() => void keyring.#records.reload().catch(() => undefined));
+    return keyring;
+  }
+
+  /** Stops listening to the store for other writers' changes (they are still loaded when a blob needs them). */
+  close(): void {
+    this.#unwatch?.();
+    this.#unwatch = undefined;
+  }
+
+  /** A stored version's usable key: the CryptoKey itself, or its material unsealed and imported. */
+  async #materialize(keyId: string, version: StoredKeyVersion): Promise<CryptoKey> {
+    if (isCryptoKey(version.material)) return version.material;
+    const bytes = await unsealMaterial(this.#crypto, this.#rootKey, version.material, { keyId, versionId: version.versionId, keyMaterialId: version.keyMaterialId });
+    try {
+      return await importAesGcmKey(this.#crypto, bytes);
+    } finally {
+      bytes.fill(0);
+    }
   }
 
   // ── master keys ────────────────────────────────────────────────────────────
@@ -175,7 +205,7 @@ export class Keyring {
   async importKey(input: ImportKeyInput): Promise<KeyMetadata> {
     checkObject(input, 'importKey takes { keyId?, material, aliases?, description? }');
     check(input.material !== undefined, 'material is required');
-    return this.#addKey(input, 'EXTERNAL', await importMaterial(this.#crypto, input.material));
+    return this.#addKey(input, 'EXTERNAL', input.material);
   }
 
   /** Creates a key with random material from the WebCrypto generator (non-extractable). */
@@ -183,19 +213,49 @@ export class Keyring {
     checkObject(input, 'createKey takes { keyId?, keySpec?, aliases?, description? }');
     const spec = input.keySpec === 'SYMMETRIC_DEFAULT' || input.keySpec === undefined ? 'AES_256' : input.keySpec;
     check(DATA_KEY_SPECS.includes(spec), `keySpec must be one of SYMMETRIC_DEFAULT, ${DATA_KEY_SPECS.join(', ')}`);
-    return this.#addKey(input, 'AWS_KMS', await this.#randomMaterial(spec));
+    return this.#addKey(input, 'AWS_KMS', spec);
   }
 
-  async #randomMaterial(spec: AesKeySpec): Promise<MaterialKey> {
-    const bytes = randomBytes(this.#crypto, lengthOfSpec(spec));
+  /**
+   * Material made into a new version of `keyId`: random material of a spec, or the caller's,
+   * imported; for a store that keeps material sealed, sealed under the root key. Bytes the keyring
+   * made or decoded are zeroed.
+   */
+  async #newVersion(keyId: string, source: AesKeySpec | KeyMaterial): Promise<{ version: KeyVersion; material: MaterialKey }> {
+    let bytes: Uint8Array | undefined;
+    if (typeof source === 'string') bytes = randomBytes(this.#crypto, lengthOfSpec(source));
+    else if (this.#sealsMaterial) bytes = await this.#materialBytes(source);
     try {
-      return await importMaterial(this.#crypto, bytes);
+      const material = await importMaterial(this.#crypto, bytes ?? (source as KeyMaterial));
+      let identity;
+      try {
+        identity = await materialIdentity(this.#crypto, keyId, material.cryptoKey);
+      } catch (cause) {
+        throw new KmsError('ValidationException', "the key material cannot be used with this keyring's WebCrypto", { cause });
+      }
+      const stored: StoredMaterial = this.#sealsMaterial
+        ? await sealMaterial(this.#crypto, this.#rootKey!, bytes!, { keyId, versionId: identity.versionId, keyMaterialId: identity.keyMaterialId })
+        : material.cryptoKey;
+      return { version: keyVersion(keyId, identity, material.cryptoKey, stored, new Date(), this.#records.firstReservation), material };
     } finally {
-      bytes.fill(0);
+      bytes?.fill(0);
     }
   }
 
-  async #addKey(input: ImportKeyInput | CreateKeyInput, origin: KeyRecord['origin'], material: MaterialKey): Promise<KeyMetadata> {
+  /** The bytes of caller material, for sealing: a copy of bytes, a JWK's, an extractable CryptoKey's. */
+  async #materialBytes(material: KeyMaterial): Promise<Uint8Array> {
+    if (isCryptoKey(material)) {
+      check(
+        material.extractable,
+        'this keyring\'s store keeps material sealed under its root key, which needs the material\'s bytes: import bytes, a JWK or an extractable CryptoKey, not a non-extractable one',
+      );
+      return new Uint8Array(await this.#crypto.subtle.exportKey('raw', material));
+    }
+    if (typeof material === 'object' && material !== null && !ArrayBuffer.isView(material) && 'kty' in material) return jwkBytes(material);
+    return asBytes(material, 'material').slice();
+  }
+
+  async #addKey(input: ImportKeyInput | CreateKeyInput, origin: KeyRecord['origin'], source: AesKeySpec | KeyMaterial): Promise<KeyMetadata> {
     const keyId = input.keyId ?? randomUuid(this.#crypto);
     checkKeyId(keyId);
     const aliases = input.aliases ?? [];
@@ -203,10 +263,7 @@ export class Keyring {
     aliases.forEach(checkAliasName);
     const description = input.description ?? '';
     check(typeof description === 'string' && description.length <= 8192, 'description must be a string of at most 8,192 characters');
-    const version = await this.#newVersion(keyId, material);
-    // Checked after the await, so that concurrent imports cannot both take the same id or alias.
-    if (this.#keys.has(keyId)) throw new KmsError('AlreadyExistsException', `key ${keyId} already exists`);
-    this.#checkAliasesFree(aliases);
+    const { version, material } = await this.#newVersion(keyId, source);
     const record: KeyRecord = {
       keyId,
       arn: keyArn(this.#scope, keyId),
@@ -217,27 +274,30 @@ export class Keyring {
       extractable: material.extractable,
       enabled: true,
       versions: [version],
+      revision: 0,
     };
-    this.#keys.set(keyId, record);
-    for (const alias of aliases) this.#aliases.set(alias, keyId);
-    return this.#metadata(record);
-  }
-
-  async #newVersion(keyId: string, material: MaterialKey): Promise<KeyVersion> {
-    let identity;
-    try {
-      identity = await materialIdentity(this.#crypto, keyId, material.cryptoKey);
-    } catch (cause) {
-      throw new KmsError('ValidationException', "the key material cannot be used with this keyring's WebCrypto", { cause });
-    }
-    const headerStart = blobHeader(keyId, identity.versionTag, new Uint8Array(0));
-    return { ...identity, cryptoKey: material.cryptoKey, creationDate: new Date(), headerStart, encryptions: 0 };
+    // Checked when the change is made, after the awaits: concurrent imports cannot both take an id or alias.
+    return this.#records.mutate(() => {
+      if (this.#records.keys.has(keyId) || this.#records.unreadable.has(keyId)) throw new KmsError('AlreadyExistsException', `key ${keyId} already exists`);
+      this.#checkAliasesFree(aliases);
+      return {
+        writes: [
+          { kind: 'key', id: keyId, expectedRevision: 0, value: storedKey(record) },
+          ...aliases.map((aliasName): KeyStoreWrite => ({ kind: 'alias', id: aliasName, expectedRevision: 0, value: { aliasName, targetKeyId: keyId } })),
+        ],
+        apply: () => {
+          this.#records.keys.set(keyId, record);
+          for (const alias of aliases) this.#records.aliases.set(alias, { targetKeyId: keyId, revision: 0 });
+          return this.#metadata(record);
+        },
+      };
+    });
   }
 
   #checkAliasesFree(aliases: readonly string[]): void {
     const seen = new Set<string>();
     for (const alias of aliases) {
-      if (this.#aliases.has(alias) || seen.has(alias)) throw new KmsError('AlreadyExistsException', `alias ${alias} already exists`);
+      if (this.#records.aliases.has(alias) || seen.has(alias)) throw new KmsError('AlreadyExistsException', `alias ${alias} already exists`);
       seen.add(alias);
     }
   }
@@ -250,39 +310,65 @@ export class Keyring {
   async rotateKey(keyId: string, input: RotateKeyInput = {}): Promise<KeyVersionResult> {
     const record = this.#enabledKey(keyId);
     checkObject(input, 'rotateKey takes (keyId, { material? })');
-    const material: MaterialKey =
-      input.material === undefined ? await this.#randomMaterial(record.keySpec) : await importMaterial(this.#crypto, input.material as KeyMaterial);
+    const { version, material } = await this.#newVersion(record.keyId, input.material ?? record.keySpec);
     check(material.keySpec === record.keySpec, `key ${record.keyId} is ${record.keySpec}; new material must be the same size, not ${material.keySpec}`);
-    const version = await this.#newVersion(record.keyId, material);
-    // Checked again after the awaits: a key disabled meanwhile is not rotated.
-    checkEnabled(record);
-    const existing = record.versions.find((v) => v.keyMaterialId === version.keyMaterialId);
-    check(!existing, `this material already is version ${existing?.versionId} of key ${record.keyId}`);
-    record.versions.push(version);
-    record.extractable ||= material.extractable;
-    return versionResult(record, version);
+    return this.#records.mutate(() => {
+      // Checked when the change is made: a key disabled meanwhile is not rotated.
+      checkEnabled(record);
+      const existing = record.versions.find((v) => v.keyMaterialId === version.keyMaterialId);
+      check(!existing, `this material already is version ${existing?.versionId} of key ${record.keyId}`);
+      const versions = [...record.versions, version];
+      return {
+        writes: [{ kind: 'key', id: record.keyId, expectedRevision: record.revision, value: storedKey(record, { versions }) }],
+        apply: () => {
+          record.versions = versions;
+          record.extractable ||= material.extractable;
+          return versionResult(record, version);
+        },
+      };
+    });
   }
 
   /** Points a new alias at a key. @throws `AlreadyExistsException`, `NotFoundException`, `ValidationException`. */
-  createAlias(aliasName: string, targetKeyId: string): void {
+  async createAlias(aliasName: string, targetKeyId: string): Promise<void> {
     checkAliasName(aliasName);
-    const record = this.#targetKey(targetKeyId);
-    this.#checkAliasesFree([aliasName]);
-    this.#aliases.set(aliasName, record.keyId);
+    return this.#records.mutate(() => {
+      const record = this.#targetKey(targetKeyId);
+      this.#checkAliasesFree([aliasName]);
+      return this.#aliasChange(aliasName, 0, record.keyId);
+    });
   }
 
   /** Points an existing alias at another key. @throws `NotFoundException`, `ValidationException`. */
-  updateAlias(aliasName: string, targetKeyId: string): void {
+  async updateAlias(aliasName: string, targetKeyId: string): Promise<void> {
     checkAliasName(aliasName);
-    const record = this.#targetKey(targetKeyId);
-    if (!this.#aliases.has(aliasName)) throw new KmsError('NotFoundException', `alias ${aliasName} does not exist`);
-    this.#aliases.set(aliasName, record.keyId);
+    return this.#records.mutate(() => {
+      const record = this.#targetKey(targetKeyId);
+      return this.#aliasChange(aliasName, this.#alias(aliasName).revision, record.keyId);
+    });
   }
 
   /** Removes an alias; the key stays. @throws `NotFoundException`. */
-  deleteAlias(aliasName: string): void {
+  async deleteAlias(aliasName: string): Promise<void> {
     checkAliasName(aliasName);
-    if (!this.#aliases.delete(aliasName)) throw new KmsError('NotFoundException', `alias ${aliasName} does not exist`);
+    return this.#records.mutate(() => this.#aliasChange(aliasName, this.#alias(aliasName).revision, null));
+  }
+
+  #alias(aliasName: string): { readonly revision: number } {
+    const alias = this.#records.aliases.get(aliasName);
+    if (!alias) throw new KmsError('NotFoundException', `alias ${aliasName} does not exist`);
+    return alias;
+  }
+
+  /** An alias pointed at a key (`null`: deleted). */
+  #aliasChange(aliasName: string, expectedRevision: number, targetKeyId: string | null): Change<void> {
+    return {
+      writes: [{ kind: 'alias', id: aliasName, expectedRevision, value: targetKeyId === null ? null : { aliasName, targetKeyId } }],
+      apply: () => {
+        if (targetKeyId === null) this.#records.aliases.delete(aliasName);
+        else this.#records.aliases.set(aliasName, { targetKeyId, revision: expectedRevision });
+      },
+    };
   }
 
   /** An alias target must name a key itself (id or ARN), as in AWS KMS. */
@@ -293,13 +379,25 @@ export class Keyring {
   }
 
   /** Disables a key: it neither wraps nor unwraps until enabled again. */
-  disableKey(keyId: string): void {
-    this.#key(keyId).enabled = false;
+  async disableKey(keyId: string): Promise<void> {
+    return this.#setEnabled(keyId, false);
   }
 
   /** Enables a disabled key. */
-  enableKey(keyId: string): void {
-    this.#key(keyId).enabled = true;
+  async enableKey(keyId: string): Promise<void> {
+    return this.#setEnabled(keyId, true);
+  }
+
+  #setEnabled(keyId: string, enabled: boolean): Promise<void> {
+    return this.#records.mutate(() => {
+      const record = this.#key(keyId);
+      return {
+        writes: [{ kind: 'key', id: record.keyId, expectedRevision: record.revision, value: storedKey(record, { enabled }) }],
+        apply: () => {
+          record.enabled = enabled;
+        },
+      };
+    });
   }
 
   /** Metadata of a key (never its material). @throws `NotFoundException`. */
@@ -309,15 +407,15 @@ export class Keyring {
 
   /** Every key, in the order they were added. */
   listKeys(): KeyListEntry[] {
-    return [...this.#keys.values()].map((record) => ({ keyId: record.keyId, keyArn: record.arn }));
+    return [...this.#records.keys.values()].map((record) => ({ keyId: record.keyId, keyArn: record.arn }));
   }
 
   /** Every alias, or those of one key. */
   listAliases(keyId?: string): AliasListEntry[] {
     const only = keyId === undefined ? undefined : this.#key(keyId).keyId;
-    return [...this.#aliases]
-      .filter(([, target]) => only === undefined || target === only)
-      .map(([aliasName, targetKeyId]) => ({ aliasName, aliasArn: aliasArn(this.#scope, aliasName), targetKeyId }));
+    return [...this.#records.aliases]
+      .filter(([, alias]) => only === undefined || alias.targetKeyId === only)
+      .map(([aliasName, { targetKeyId }]) => ({ aliasName, aliasArn: aliasArn(this.#scope, aliasName), targetKeyId }));
   }
 
   #metadata(record: KeyRecord): KeyMetadata {
@@ -342,7 +440,7 @@ export class Keyring {
         keyMaterialId: version.keyMaterialId,
         creationDate: new Date(version.creationDate),
         primary: version === primary,
-        encryptionCount: version.encryptions,
+        encryptionCount: version.reserved - version.available,
       })),
     };
   }
@@ -350,11 +448,13 @@ export class Keyring {
   // ── lookups ────────────────────────────────────────────────────────────────
 
   #record(reference: KeyReference): KeyRecord {
-    const keyId = 'keyId' in reference ? reference.keyId : this.#aliases.get(reference.aliasName);
+    const keyId = 'keyId' in reference ? reference.keyId : this.#records.aliases.get(reference.aliasName)?.targetKeyId;
     if (keyId === undefined) throw new KmsError('NotFoundException', `alias ${(reference as { aliasName: string }).aliasName} does not exist`);
-    const record = this.#keys.get(keyId);
-    if (!record) throw new KmsError('NotFoundException', `key ${keyId} does not exist in this keyring`);
-    return record;
+    const record = this.#records.keys.get(keyId);
+    if (record) return record;
+    const unreadable = this.#records.unreadable.get(keyId);
+    if (unreadable !== undefined) throw new KmsError('InvalidCiphertextException', `key ${keyId} is in the store but cannot be read: ${unreadable}`);
+    throw new KmsError('NotFoundException', `key ${keyId} does not exist in this keyring`);
   }
 
   #key(keyId: string, field = 'keyId'): KeyRecord {
@@ -389,13 +489,10 @@ export class Keyring {
     // The key's state is checked here, at the moment of wrapping, not only when the request came
     // in: a key disabled while a request awaited something (reEncrypt's unwrap) does not wrap.
     checkEnabled(record);
-    if (version.encryptions >= this.#maxEncryptions) {
-      throw new KmsError(
-        'KMSInvalidStateException',
-        `key ${record.keyId} version ${version.versionId} has made its limit of ${this.#maxEncryptions} encryptions; rotate the key`,
-      );
-    }
-    version.encryptions++;
+    // No encryption is made without a reservation: in memory the bound itself, with a store a
+    // block written there first (and the key's state checked again after that await).
+    if (version.available === 0) return this.#records.reserve(record, version).then(() => this.#wrap(record, version, secret, additional, iv));
+    version.available--;
     const start = version.headerStart;
     const headerLength = start.length + IV_LENGTH;
     // The AAD is the blob header, then the encoded context and AAD; the blob is the header and the sealed secret.
@@ -434,21 +531,43 @@ export class Keyring {
   ): Promise<DecryptResult> {
     const blob = typeof ciphertextBlob === 'string' ? decode(ciphertextBlob) : asBytes(ciphertextBlob, 'ciphertextBlob');
     const parsed = parseBlob(blob);
-    if (keyId !== undefined) {
-      const expected = this.#key(keyId, field);
-      if (expected.keyId !== parsed.keyId) {
-        throw new KmsError('IncorrectKeyException', `the ciphertext was wrapped under key ${parsed.keyId}, not ${expected.keyId}`);
-      }
+    // A key or version this keyring lacks may be another writer's (a tab that rotated): with a
+    // store, loaded once before the blob is refused.
+    let found = this.#blobKey(parsed, keyId, field, !this.#records.stored);
+    if (!found) {
+      await this.#records.reload();
+      found = this.#blobKey(parsed, keyId, field, true)!;
     }
-    const record = this.#keys.get(parsed.keyId);
-    if (!record) throw new KmsError('InvalidCiphertextException', `the ciphertext names key ${parsed.keyId}, which is not in this keyring`);
+    const { record, version } = found;
     checkEnabled(record);
-    const version = record.versions.find((v) => timingSafeEqual(v.versionTag, parsed.versionTag));
-    if (!version) throw new KmsError('InvalidCiphertextException', `the ciphertext names a version of key ${record.keyId} that this keyring does not have`);
     const aad = encodeAdditionalData(additional, parsed.header.length);
     aad.set(parsed.header);
     const plaintext = await aesGcmDecrypt(this.#crypto, version.cryptoKey, parsed.iv, parsed.sealed, aad);
     return Object.assign(versionResult(record, version), { plaintext });
+  }
+
+  /** The key and version a blob names; on a miss, `undefined` unless `final` (then the error). */
+  #blobKey(parsed: ParsedBlob, keyId: string | undefined, field: string, final: boolean): { record: KeyRecord; version: KeyVersion } | undefined {
+    if (keyId !== undefined) {
+      let expected: KeyRecord;
+      try {
+        expected = this.#key(keyId, field);
+      } catch (error) {
+        if (final || !(error instanceof KmsError && error.name === 'NotFoundException')) throw error;
+        return undefined;
+      }
+      if (expected.keyId !== parsed.keyId) {
+        throw new KmsError('IncorrectKeyException', `the ciphertext was wrapped under key ${parsed.keyId}, not ${expected.keyId}`);
+      }
+    }
+    const unreadable = this.#records.unreadable.get(parsed.keyId);
+    if (unreadable !== undefined) throw new KmsError('InvalidCiphertextException', `the ciphertext names key ${parsed.keyId}, which is in the store but cannot be read: ${unreadable}`);
+    const record = this.#records.keys.get(parsed.keyId);
+    const version = record?.versions.find((v) => timingSafeEqual(v.versionTag, parsed.versionTag));
+    if (record && version) return { record, version };
+    if (!final) return undefined;
+    if (!record) throw new KmsError('InvalidCiphertextException', `the ciphertext names key ${parsed.keyId}, which is not in this keyring`);
+    throw new KmsError('InvalidCiphertextException', `the ciphertext names a version of key ${record.keyId} that this keyring does not have`);
   }
 
   // ── operations ─────────────────────────────────────────────────────────────

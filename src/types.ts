@@ -1,6 +1,7 @@
 // The public shapes of the Keyring API: what goes in, what comes out.
 import type { BinaryInput } from './bytes.js';
 import type { EncryptionContext } from './context.js';
+import type { KeyStore } from './stores/types.js';
 
 export type { BinaryInput, EncryptionContext };
 
@@ -27,6 +28,18 @@ export interface KeyringOptions {
    * sets for random 96-bit IVs.
    */
   maxEncryptionsPerKeyVersion?: number;
+}
+
+/** Options of `Keyring.open(…)`: those of `new Keyring(…)`, and where the keys live. */
+export interface KeyringOpenOptions extends KeyringOptions {
+  /** Where the keys are kept: `MemoryKeyStore`, `IndexedDbKeyStore`, … or your own {@link KeyStore}. */
+  store: KeyStore;
+  /**
+   * For a store that cannot keep `CryptoKey`s (`keepsCryptoKeys: false`): the 256-bit AES key that
+   * seals every version's material there (32 bytes, a JWK or an AES-GCM `CryptoKey`), e.g. from a
+   * Worker secret or an environment variable. It never enters the store.
+   */
+  rootKey?: KeyMaterial;
 }
 
 /** Input of `Keyring.importKey`. */

@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Keyring, KmsError, base64 } from '../src/index.ts';
+import { Keyring, base64 } from '../src/index.ts';
 import { crypto, has } from './support/env.mjs';
 import { TEST_KEY_ID, rejects, sameBytes, testKeyBytes, testKeyring } from './support/helpers.mjs';
 
@@ -205,9 +205,9 @@ const aliases = suite('aliases and key ids');
 aliases('createAlias, updateAlias, deleteAlias and listAliases', async () => {
   const ring = await testKeyring();
   await ring.importKey({ keyId: 'second', material: testKeyBytes(16) });
-  ring.createAlias('alias/app/prod', TEST_KEY_ID);
+  await ring.createAlias('alias/app/prod', TEST_KEY_ID);
   assert.is((await ring.generateDataKey({ keyId: 'alias/app/prod' })).keyId, TEST_KEY_ID);
-  ring.updateAlias('alias/app/prod', 'arn:aws:kms:us-east-2:111122223333:key/second');
+  await ring.updateAlias('alias/app/prod', 'arn:aws:kms:us-east-2:111122223333:key/second');
   assert.is((await ring.generateDataKey({ keyId: 'alias/app/prod' })).keyId, 'second');
   assert.equal(ring.listAliases(), [
     { aliasName: 'alias/ExampleAlias', aliasArn: 'arn:aws:kms:us-east-2:111122223333:alias/ExampleAlias', targetKeyId: TEST_KEY_ID },
@@ -215,22 +215,22 @@ aliases('createAlias, updateAlias, deleteAlias and listAliases', async () => {
   ]);
   assert.equal(ring.listAliases('second').map((a) => a.aliasName), ['alias/app/prod']);
   assert.equal(ring.describeKey('second').aliases, ['alias/app/prod']);
-  ring.deleteAlias('alias/app/prod');
+  await ring.deleteAlias('alias/app/prod');
   await rejects(ring.generateDataKey({ keyId: 'alias/app/prod' }), 'NotFoundException', /alias/);
   assert.is(ring.describeKey('second').keyId, 'second', 'deleting an alias keeps the key');
 });
 
 aliases('alias errors: taken, unknown key, alias target, unknown alias, bad names', async () => {
   const ring = await testKeyring();
-  assert.throws(() => ring.createAlias('alias/ExampleAlias', TEST_KEY_ID), (e) => e.name === 'AlreadyExistsException');
-  assert.throws(() => ring.createAlias('alias/new', 'missing'), (e) => e.name === 'NotFoundException');
-  assert.throws(() => ring.createAlias('alias/new', 'alias/ExampleAlias'), (e) => e.name === 'ValidationException' && /alias/.test(e.message));
-  assert.throws(() => ring.deleteAlias('alias/never'), (e) => e.name === 'NotFoundException');
-  assert.throws(() => ring.updateAlias('alias/never', TEST_KEY_ID), (e) => e.name === 'NotFoundException');
+  await rejects(ring.createAlias('alias/ExampleAlias', TEST_KEY_ID), 'AlreadyExistsException');
+  await rejects(ring.createAlias('alias/new', 'missing'), 'NotFoundException');
+  await rejects(ring.createAlias('alias/new', 'alias/ExampleAlias'), 'ValidationException', /alias/);
+  await rejects(ring.deleteAlias('alias/never'), 'NotFoundException');
+  await rejects(ring.updateAlias('alias/never', TEST_KEY_ID), 'NotFoundException');
   for (const name of ['ExampleAlias', 'alias/', 'alias/aws/reserved', 'alias/has space', `alias/${'a'.repeat(251)}`, 'alias/é']) {
-    assert.throws(() => ring.createAlias(name, TEST_KEY_ID), (e) => e instanceof KmsError && e.name === 'ValidationException', name);
+    await rejects(ring.createAlias(name, TEST_KEY_ID), 'ValidationException');
   }
-  ring.createAlias(`alias/${'a'.repeat(250)}`, TEST_KEY_ID);
+  await ring.createAlias(`alias/${'a'.repeat(250)}`, TEST_KEY_ID);
 });
 
 aliases('ARNs of another region or account name nothing here', async () => {
@@ -258,7 +258,7 @@ const state = suite('enable, disable, describe, list');
 state('a disabled key neither wraps nor unwraps; enabling it restores both', async () => {
   const ring = await testKeyring();
   const key = await ring.generateDataKey({ keyId: TEST_KEY_ID });
-  ring.disableKey('alias/ExampleAlias');
+  await ring.disableKey('alias/ExampleAlias');
   assert.is(ring.describeKey(TEST_KEY_ID).keyState, 'Disabled');
   assert.is(ring.describeKey(TEST_KEY_ID).enabled, false);
   await rejects(ring.generateDataKey({ keyId: TEST_KEY_ID }), 'DisabledException', new RegExp(TEST_KEY_ID));
@@ -267,15 +267,17 @@ state('a disabled key neither wraps nor unwraps; enabling it restores both', asy
   await rejects(ring.decrypt({ ciphertextBlob: key.ciphertextBlob }), 'DisabledException');
   await rejects(ring.rotateKey(TEST_KEY_ID), 'DisabledException');
   await rejects(ring.reEncrypt({ ciphertextBlob: key.ciphertextBlob, destinationKeyId: TEST_KEY_ID }), 'DisabledException');
-  ring.enableKey(TEST_KEY_ID);
+  await ring.enableKey(TEST_KEY_ID);
   assert.ok(sameBytes((await ring.decrypt({ ciphertextBlob: key.ciphertextBlob })).plaintext, key.plaintext));
 });
 
 state('unknown keys are NotFoundExceptions everywhere', async () => {
   const ring = await testKeyring();
-  for (const call of [() => ring.describeKey('nope'), () => ring.disableKey('nope'), () => ring.enableKey('nope'), () => ring.listAliases('nope')]) {
+  for (const call of [() => ring.describeKey('nope'), () => ring.listAliases('nope')]) {
     assert.throws(call, (e) => e.name === 'NotFoundException');
   }
+  await rejects(ring.disableKey('nope'), 'NotFoundException');
+  await rejects(ring.enableKey('nope'), 'NotFoundException');
   await rejects(ring.rotateKey('nope'), 'NotFoundException');
   await rejects(ring.encrypt({ keyId: 'nope', plaintext: new Uint8Array(1) }), 'NotFoundException');
 });

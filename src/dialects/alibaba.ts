@@ -25,7 +25,8 @@ export type AlibabaErrorCode =
   | 'Rejected.Unavailable'
   | 'UnsupportedOperation'
   | 'AliasAlreadyExists'
-  | 'DryRunOperationError';
+  | 'DryRunOperationError'
+  | 'InternalFailure';
 
 /** Each code's HTTP status, documented message, and the AWS name of the same mistake. */
 const CODES: Record<AlibabaErrorCode, { status: number; text: string; name: KmsErrorName }> = {
@@ -39,6 +40,7 @@ const CODES: Record<AlibabaErrorCode, { status: number; text: string; name: KmsE
   UnsupportedOperation: { status: 400, text: 'This action is not supported', name: 'UnsupportedOperationException' },
   AliasAlreadyExists: { status: 400, text: 'AliasName Already Exists', name: 'AlreadyExistsException' },
   DryRunOperationError: { status: 400, text: 'The request passes the dry run', name: 'DryRunOperationException' },
+  InternalFailure: { status: 500, text: 'Internal Failure', name: 'KMSInternalException' },
 };
 
 // A wrong blob, context, Aad, Iv or key is the caller's input, not a server fault: the instance API
@@ -55,6 +57,9 @@ const FROM_CORE: Record<KmsErrorName, AlibabaErrorCode> = {
   DryRunOperationException: 'DryRunOperationError',
   InvalidKeyUsageException: 'InvalidParameter',
   InvalidMarkerException: 'InvalidParameter',
+  // A key store that failed or kept changing: a server-side failure a client may retry.
+  KMSInternalException: 'InternalFailure',
+  ConflictException: 'InternalFailure',
 };
 
 /**

@@ -422,19 +422,19 @@ export class AwsKms {
   async createAlias(request: AwsCreateAliasRequest): Promise<AwsEmptyResponse> {
     const fields = this.#fields(request, 'CreateAlias', ['AliasName', 'TargetKeyId']);
     const AliasName = fields.string('AliasName', { required: true, maxLength: 256 });
-    this.#keyring.createAlias(AliasName, keyIdOrArn(fields, 'TargetKeyId'));
+    await this.#keyring.createAlias(AliasName, keyIdOrArn(fields, 'TargetKeyId'));
     return {};
   }
 
   /** EnableKey. */
   async enableKey(request: AwsKeyRequest): Promise<AwsEmptyResponse> {
-    this.#keyring.enableKey(keyIdOrArn(this.#fields(request, 'EnableKey', ['KeyId']), 'KeyId'));
+    await this.#keyring.enableKey(keyIdOrArn(this.#fields(request, 'EnableKey', ['KeyId']), 'KeyId'));
     return {};
   }
 
   /** DisableKey: the key neither wraps nor unwraps until enabled (`DisabledException`). */
   async disableKey(request: AwsKeyRequest): Promise<AwsEmptyResponse> {
-    this.#keyring.disableKey(keyIdOrArn(this.#fields(request, 'DisableKey', ['KeyId']), 'KeyId'));
+    await this.#keyring.disableKey(keyIdOrArn(this.#fields(request, 'DisableKey', ['KeyId']), 'KeyId'));
     return {};
   }
 

@@ -11,7 +11,7 @@ import { type FieldError, Fields } from './fields.js';
 export type YandexDataKeySpec = 'AES_128' | 'AES_192' | 'AES_256' | 'AES_256_HSM';
 
 /** The gRPC statuses webkms answers with. */
-export type YandexStatus = 'INVALID_ARGUMENT' | 'NOT_FOUND' | 'ALREADY_EXISTS' | 'FAILED_PRECONDITION' | 'UNIMPLEMENTED';
+export type YandexStatus = 'INVALID_ARGUMENT' | 'NOT_FOUND' | 'ALREADY_EXISTS' | 'FAILED_PRECONDITION' | 'ABORTED' | 'UNIMPLEMENTED' | 'INTERNAL';
 
 /** Each status's gRPC code, HTTP status, and the AWS name of the same mistake. */
 const STATUSES: Record<YandexStatus, { code: number; httpStatus: number; name: KmsErrorName }> = {
@@ -19,7 +19,9 @@ const STATUSES: Record<YandexStatus, { code: number; httpStatus: number; name: K
   NOT_FOUND: { code: 5, httpStatus: 404, name: 'NotFoundException' },
   ALREADY_EXISTS: { code: 6, httpStatus: 409, name: 'AlreadyExistsException' },
   FAILED_PRECONDITION: { code: 9, httpStatus: 400, name: 'KMSInvalidStateException' },
+  ABORTED: { code: 10, httpStatus: 409, name: 'ConflictException' },
   UNIMPLEMENTED: { code: 12, httpStatus: 501, name: 'UnsupportedOperationException' },
+  INTERNAL: { code: 13, httpStatus: 500, name: 'KMSInternalException' },
 };
 
 const FROM_CORE: Record<KmsErrorName, YandexStatus> = {
@@ -34,6 +36,8 @@ const FROM_CORE: Record<KmsErrorName, YandexStatus> = {
   DryRunOperationException: 'INVALID_ARGUMENT',
   InvalidKeyUsageException: 'INVALID_ARGUMENT',
   InvalidMarkerException: 'INVALID_ARGUMENT',
+  KMSInternalException: 'INTERNAL',
+  ConflictException: 'ABORTED',
 };
 
 /**
