@@ -258,8 +258,9 @@ export class Keyring {
   async #addKey(input: ImportKeyInput | CreateKeyInput, origin: KeyRecord['origin'], source: AesKeySpec | KeyMaterial): Promise<KeyMetadata> {
     const keyId = input.keyId ?? randomUuid(this.#crypto);
     checkKeyId(keyId);
-    const aliases = input.aliases ?? [];
-    check(Array.isArray(aliases), 'aliases must be an array of alias names');
+    check(input.aliases === undefined || Array.isArray(input.aliases), 'aliases must be an array of alias names');
+    // Copied at the call: the caller's array may change while the material is imported.
+    const aliases: readonly string[] = [...(input.aliases ?? [])];
     aliases.forEach(checkAliasName);
     const description = input.description ?? '';
     check(typeof description === 'string' && description.length <= 8192, 'description must be a string of at most 8,192 characters');

@@ -105,7 +105,8 @@ function rawAesKey(keyring: RawAesKeyring): WrappingKey {
 
 /** The `keyId` option of a seal, checked against its keyrings: the Keyring keys to wrap under. */
 export function keyIdList(keyrings: readonly EnvelopeKeyring[], keyId: unknown): readonly string[] {
-  const keyIds = keyId === undefined ? [] : Array.isArray(keyId) ? (keyId as unknown[]) : [keyId];
+  // Copied at the call: each message resolves the ids again, after the caller may have changed its array.
+  const keyIds = keyId === undefined ? [] : Array.isArray(keyId) ? [...(keyId as unknown[])] : [keyId];
   if (keyrings.some(isKeyring)) {
     check(keyIds.length > 0, 'keyId is required with a Keyring: the key (or keys) to wrap the data key under');
     for (const id of keyIds) check(typeof id === 'string', 'keyId must be a key id, key ARN, alias name or alias ARN, or an array of them');
