@@ -177,7 +177,9 @@ export async function verifySigV4(
   const url = new URL(request.url);
   const headerLines: string[] = [];
   for (const name of signedHeaders) {
-    const value = name === 'host' ? (request.headers.get('host') ?? url.host) : request.headers.get(name);
+    // Host and Content-Length may be absent from a Request object (browsers drop them; proxies
+    // re-chunk bodies): their values follow from the URL and the body.
+    const value = request.headers.get(name) ?? (name === 'host' ? url.host : name === 'content-length' ? String(body.length) : null);
     if (value === null) throw new SignatureError('IncompleteSignatureException', `the signed header ${name.slice(0, 64)} is missing`);
     headerLines.push(`${name}:${canonicalValue(value)}\n`);
   }
