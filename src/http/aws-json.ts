@@ -64,12 +64,16 @@ const OPERATIONS: Record<string, Operation> = {
   EnableKey: (kms, input) => kms.enableKey(input),
   DisableKey: (kms, input) => kms.disableKey(input),
   RotateKeyOnDemand: (kms, input) => kms.rotateKeyOnDemand(input),
+  CreateKey: (kms, input) => kms.createKey(input),
+  UpdateAlias: (kms, input) => kms.updateAlias(input),
+  DeleteAlias: (kms, input) => kms.deleteAlias(input),
+  ListKeyRotations: (kms, input) => kms.listKeyRotations(input),
 };
 
 const TARGET_PREFIX = 'TrentService.';
 const CONTENT_TYPE = 'application/x-amz-json-1.1';
-/** Request fields that name a key; a blob names its own. */
-const KEY_FIELDS = ['KeyId', 'SourceKeyId', 'DestinationKeyId', 'TargetKeyId'];
+/** Request fields that name a key (an existing alias names its target); a blob names its own. */
+const KEY_FIELDS = ['KeyId', 'SourceKeyId', 'DestinationKeyId', 'TargetKeyId', 'AliasName'];
 
 /** An error to answer with: AWS's name, HTTP status, message. */
 export class AwsFault extends Error {
