@@ -5,7 +5,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { base64 } from '../src/index.ts';
 import { createKmsHandler } from '../src/http/handler.ts';
-import { crypto } from './support/env.mjs';
+import { crypto, has } from './support/env.mjs';
 import { testKeyring } from './support/helpers.mjs';
 import { CREDENTIALS, REQUESTS } from './fixtures/sigv4/requests.mjs';
 
@@ -145,6 +145,10 @@ protocol('a body over 64 KiB is refused with 413 before it is read', async () =>
   const big = new Request(`http://${request.headers.host}/`, { method: 'POST', headers: { ...request.headers, 'content-length': String(70_000) }, body: 'x'.repeat(70_000) });
   const result = await handler(big);
   assert.is(result.status, 413);
+  if (!has('requestBodyStream')) {
+    assert.is(Object.getOwnPropertyDescriptor(Request.prototype, 'body'), undefined, 'this engine\'s Request has no body stream (a known difference)');
+    return;
+  }
   const streamed = new Request(`http://${request.headers.host}/`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-amz-json-1.1' },

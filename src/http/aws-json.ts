@@ -119,7 +119,9 @@ export function awsFault(error: unknown): AwsFault {
   if (error instanceof AwsFault) return error;
   if (error instanceof SignatureError) return new AwsFault(error.code, statusOf(error.code), error.message);
   if (error instanceof KmsError) return new AwsFault(error.name, statusOf(error.name), error.message);
-  return new AwsFault('KMSInternalException', 500, 'The request failed inside the service.');
+  // The error's kind helps an operator; its message may hold anything, so it stays out.
+  const kind = error instanceof Error ? ` (${error.name.slice(0, 40)})` : '';
+  return new AwsFault('KMSInternalException', 500, `The request failed inside the service${kind}.`);
 }
 
 /** The key ids a request names (aliases resolved); names that resolve to nothing are left to the operation to refuse. */

@@ -11,6 +11,13 @@ export class BodyTooLarge extends Error {}
 export async function readBody(request: Request, limit: number): Promise<Uint8Array> {
   const declared = request.headers.get('content-length');
   if (declared !== null && !(Number(declared) <= limit)) throw new BodyTooLarge();
+  // Firefox's Request has no body stream: the bytes come whole (bounded above by Content-Length
+  // when there is one, checked after reading when there is none).
+  if (request.body === undefined) {
+    const whole = new Uint8Array(await request.arrayBuffer());
+    if (whole.length > limit) throw new BodyTooLarge();
+    return whole;
+  }
   if (request.body === null) return new Uint8Array(0);
   const reader = request.body.getReader();
   const parts: Uint8Array[] = [];

@@ -17,6 +17,9 @@ export const KNOWN_DIFFERENCES = {
   aes192: {
     chromium: 'Blink never implemented 192-bit AES in WebCrypto (importKey throws OperationError)',
   },
+  requestBodyStream: {
+    firefox: 'Gecko\'s Request has no body stream, and a ReadableStream is no Request body there',
+  },
 };
 
 /** Whether this engine has `feature` (a key of KNOWN_DIFFERENCES). */
