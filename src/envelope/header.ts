@@ -42,9 +42,18 @@ export interface MessageHeaderInfo {
   headerLength: number;
 }
 
-/** A parsed header and the bytes that authenticate it. */
-export interface ParsedHeader extends MessageHeaderInfo {
+/** A parsed header and the bytes that authenticate it. None of it is authenticated yet. */
+export interface ParsedHeader {
   readonly suite: AlgorithmSuite;
+  /** The 32 random bytes that identify the message (and salt its key derivation). */
+  readonly messageId: Uint8Array;
+  /** The stored encryption context; for signed suites it includes `aws-crypto-public-key`. */
+  readonly encryptionContext: Record<string, string>;
+  readonly encryptedDataKeys: readonly EncryptedDataKey[];
+  /** Plaintext bytes per regular frame. */
+  readonly frameSize: number;
+  /** Bytes from the start of the message to the start of the body, the header tag included. */
+  readonly headerLength: number;
   /** The serialised context (pair count and pairs; empty for no pairs): the raw AES keyring's AAD. */
   readonly contextBytes: Uint8Array;
   /** The header body: the AAD of the header tag. */
@@ -160,70 +169,119 @@ export function serializeHeaderBody(fields: HeaderFields): Uint8Array {
   );
 }
 
+/** The fields before the encrypted data keys, and how many of these follow. */
+interface HeaderStart {
+  readonly suite: AlgorithmSuite;
+  readonly messageId: Uint8Array;
+  readonly contextBytes: Uint8Array;
+  readonly encryptionContext: Record<string, string>;
+  readonly edkCount: number;
+}
+
+const copyOf = (view: Uint8Array): Uint8Array => view.slice();
+const viewOf = (view: Uint8Array): Uint8Array => view;
+
 /**
- * Parses the header at the start of `bytes`. Throws {@link Incomplete} when `bytes` ends inside it
- * (a stream may bring the rest) and `InvalidCiphertextException` when it is not a header webkms
- * reads: another format version, a non-committing or unknown suite, more encrypted data keys than
- * `maxEncryptedDataKeys` (checked before they are read), non-framed content.
+ * Parses the header at the start of a message whose bytes may come in pieces. `parse` throws
+ * {@link Incomplete} when the bytes end inside the header; called again with more of them (the same
+ * first bytes, longer), it goes on after the last part it read whole (the fields before the
+ * encrypted data keys, then each encrypted data key), not from byte 0: a header fed in chunks of
+ * any size, one byte too, costs time linear in its length. `InvalidCiphertextException` when it is
+ * not a header webkms reads: another format version, a non-committing or unknown suite, more
+ * encrypted data keys than `maxEncryptedDataKeys` (checked before they are read), non-framed content.
  */
-export function parseHeader(bytes: Uint8Array, maxEncryptedDataKeys: number): ParsedHeader {
-  const reader = new Reader(bytes);
+export class HeaderParser {
+  /** Where the next part starts: every byte before it has been read. */
+  #offset = 0;
+  #start: HeaderStart | undefined;
+  readonly #edks: EncryptedDataKey[] = [];
+  readonly #own: (view: Uint8Array) => Uint8Array;
+
+  /**
+   * @param maxEncryptedDataKeys - the most encrypted data keys a header may have.
+   * @param copy - whether fields are copied out of the bytes (a stream's buffer, reused later) or
+   *   kept as views of them (a message in memory).
+   */
+  constructor(
+    readonly maxEncryptedDataKeys: number,
+    copy: boolean,
+  ) {
+    this.#own = copy ? copyOf : viewOf;
+  }
+
+  /** The header at the start of `bytes`: the same first bytes as at the last call, and maybe more. */
+  parse(bytes: Uint8Array): ParsedHeader {
+    const reader = new Reader(bytes, this.#offset);
+    const own = this.#own;
+    const start = (this.#start ??= readStart(reader, this.maxEncryptedDataKeys, own));
+    const encryptedDataKeys = this.#edks;
+    for (;;) {
+      this.#offset = reader.offset;
+      if (encryptedDataKeys.length === start.edkCount) break;
+      encryptedDataKeys.push(readEncryptedDataKey(reader, own));
+    }
+    const contentType = reader.u8();
+    if (contentType === NON_FRAMED_CONTENT) {
+      throw new KmsError('InvalidCiphertextException', 'the message has non-framed content; webkms reads framed messages only (the default of every AWS Encryption SDK)');
+    }
+    if (contentType !== FRAMED_CONTENT) throw invalid(`unknown content type ${contentType}`);
+    const frameSize = reader.u32();
+    if (frameSize === 0) throw invalid('the frame size is 0');
+    const commitment = reader.take(COMMITMENT_LENGTH);
+    const bodyLength = reader.offset;
+    const tag = reader.take(TAG_LENGTH);
+    const { suite, messageId, contextBytes, encryptionContext } = start;
+    return {
+      suite,
+      messageId,
+      encryptionContext,
+      contextBytes,
+      encryptedDataKeys,
+      frameSize,
+      headerLength: reader.offset,
+      body: own(bytes.subarray(0, bodyLength)),
+      commitment: own(commitment),
+      tag: own(tag),
+    };
+  }
+}
+
+function readStart(reader: Reader, maxEncryptedDataKeys: number, own: (view: Uint8Array) => Uint8Array): HeaderStart {
   const version = reader.u8();
-  if (version === 1) {
-    reader.u8();
-    throw nonCommittingError(reader.u16());
-  }
-  if (version !== MESSAGE_FORMAT_VERSION) {
-    // "AQ" and "Ag" start the base64 of version 1 and 2 messages.
-    const hint = version === 0x41 ? ' (it looks like base64 text: decode it first)' : '';
-    throw new KmsError('InvalidCiphertextException', `not a message of the AWS Encryption SDK format version 2: it starts with byte 0x${version.toString(16).padStart(2, '0')}${hint}`);
-  }
+  if (version !== MESSAGE_FORMAT_VERSION) throw notVersion2(reader, version);
   const suite = suiteOfId(reader.u16());
-  const messageId = reader.take(MESSAGE_ID_LENGTH);
-  const contextBytes = reader.take(reader.u16());
+  const messageId = own(reader.take(MESSAGE_ID_LENGTH));
+  const contextBytes = own(reader.take(reader.u16()));
   const encryptionContext = parseContext(contextBytes);
   const edkCount = reader.u16();
   if (edkCount === 0) throw invalid('it has no encrypted data keys');
   if (edkCount > maxEncryptedDataKeys) {
     throw new KmsError('InvalidCiphertextException', `the message has ${edkCount} encrypted data keys, more than maxEncryptedDataKeys (${maxEncryptedDataKeys})`);
   }
-  const encryptedDataKeys: EncryptedDataKey[] = [];
-  for (let i = 0; i < edkCount; i++) {
-    const idBytes = reader.take(reader.u16());
-    const rawInfo = reader.take(reader.u16());
-    const ciphertext = reader.take(reader.u16());
-    let providerId: string;
-    try {
-      providerId = decodeText(idBytes, fatalUtf8);
-    } catch {
-      throw invalid('a key provider id is not UTF-8');
-    }
-    encryptedDataKeys.push({ providerId, providerInfo: providerInfoText(rawInfo), rawInfo, ciphertext });
+  return { suite, messageId, contextBytes, encryptionContext, edkCount };
+}
+
+function notVersion2(reader: Reader, version: number): KmsError {
+  if (version === 1) {
+    reader.u8();
+    return nonCommittingError(reader.u16());
   }
-  const contentType = reader.u8();
-  if (contentType === NON_FRAMED_CONTENT) {
-    throw new KmsError('InvalidCiphertextException', 'the message has non-framed content; webkms reads framed messages only (the default of every AWS Encryption SDK)');
+  // "AQ" and "Ag" start the base64 of version 1 and 2 messages.
+  const hint = version === 0x41 ? ' (it looks like base64 text: decode it first)' : '';
+  return new KmsError('InvalidCiphertextException', `not a message of the AWS Encryption SDK format version 2: it starts with byte 0x${version.toString(16).padStart(2, '0')}${hint}`);
+}
+
+function readEncryptedDataKey(reader: Reader, own: (view: Uint8Array) => Uint8Array): EncryptedDataKey {
+  const idBytes = reader.take(reader.u16());
+  const rawInfo = reader.take(reader.u16());
+  const ciphertext = reader.take(reader.u16());
+  let providerId: string;
+  try {
+    providerId = decodeText(idBytes, fatalUtf8);
+  } catch {
+    throw invalid('a key provider id is not UTF-8');
   }
-  if (contentType !== FRAMED_CONTENT) throw invalid(`unknown content type ${contentType}`);
-  const frameSize = reader.u32();
-  if (frameSize === 0) throw invalid('the frame size is 0');
-  const commitment = reader.take(COMMITMENT_LENGTH);
-  const body = bytes.subarray(0, reader.offset);
-  const tag = reader.take(TAG_LENGTH);
-  return {
-    suite,
-    algorithmSuite: suite.name,
-    algorithmSuiteId: suite.id,
-    messageId,
-    encryptionContext,
-    encryptedDataKeys,
-    frameSize,
-    headerLength: reader.offset,
-    contextBytes,
-    body,
-    commitment,
-    tag,
-  };
+  return { providerId, providerInfo: providerInfoText(rawInfo), rawInfo: own(rawInfo), ciphertext: own(ciphertext) };
 }
 
 const MAX_EDKS = 0xffff;
@@ -240,14 +298,14 @@ export function readHeader(sealedOrPrefix: Uint8Array | ArrayBuffer): MessageHea
   const bytes = asBytes(sealedOrPrefix, 'readHeader input');
   let header: ParsedHeader;
   try {
-    header = parseHeader(bytes, MAX_EDKS);
+    header = new HeaderParser(MAX_EDKS, false).parse(bytes);
   } catch (error) {
     if (error instanceof Incomplete) throw new KmsError('InvalidCiphertextException', `the message header is truncated: ${bytes.length} bytes given, at least ${error.needed} needed`);
     throw error;
   }
   return {
-    algorithmSuite: header.algorithmSuite,
-    algorithmSuiteId: header.algorithmSuiteId,
+    algorithmSuite: header.suite.name,
+    algorithmSuiteId: header.suite.id,
     messageId: header.messageId.slice(),
     encryptionContext: header.encryptionContext,
     encryptedDataKeys: header.encryptedDataKeys.map((edk) => ({ ...edk, rawInfo: edk.rawInfo.slice(), ciphertext: edk.ciphertext.slice() })),
