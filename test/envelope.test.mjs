@@ -2,7 +2,7 @@
 // message format (version 2) as webkms writes and reads it.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { DataKeyCache, Keyring, RawAesKeyring, base64, open, readHeader, seal, sealedSize } from '../src/index.ts';
+import { DataKeyCache, Keyring, RawAesKeyring, base64, open, openStream, readHeader, seal, sealedSize } from '../src/index.ts';
 import { crypto, has } from './support/env.mjs';
 import { TEST_KEY_ID, rejects, sameBytes, testKeyBytes, testKeyring } from './support/helpers.mjs';
 import { recordingCrypto } from './support/recording.mjs';
@@ -153,7 +153,7 @@ keys('a Keyring key of another region or a disabled key does not open', async ()
   const sealed = await seal(keyring, 'data', { keyId: TEST_KEY_ID });
   const elsewhere = await testKeyring({ region: 'eu-west-1' });
   // Its ARN names another region: skipped, without a decrypt.
-  await rejects(open(elsewhere, sealed), 'InvalidCiphertextException', /1 keyring–key pairs skipped as another key's, 0 tried and failed$/);
+  await rejects(open(elsewhere, sealed), 'InvalidCiphertextException', /1 keyring and key pairs skipped as another key's, 0 tried and failed$/);
   keyring.disableKey(TEST_KEY_ID);
   await rejects(open(keyring, sealed), 'InvalidCiphertextException', /DisabledException/);
   await rejects(seal(keyring, 'data', { keyId: TEST_KEY_ID }), 'DisabledException');
@@ -382,6 +382,26 @@ header('base64 text and other formats are refused with a hint', async () => {
   await rejects(() => readHeader(utf8.encode(base64.encode(sealed))), 'InvalidCiphertextException', /base64/);
   await rejects(() => readHeader(Uint8Array.of(3, 0, 0, 0)), 'InvalidCiphertextException', /format version 2/);
   await rejects(() => readHeader('text'), 'ValidationException');
+});
+
+header('a Keyring ciphertext blob, or its base64 text, given to readHeader, open or openStream is named, pointing to keyring.decrypt', async () => {
+  const keyring = await testKeyring();
+  await keyring.createKey({ keyId: 'k'.repeat(128) });
+  const blobs = [
+    (await keyring.encrypt({ keyId: TEST_KEY_ID, plaintext: utf8.encode('secret') })).ciphertextBlob,
+    (await keyring.generateDataKey({ keyId: TEST_KEY_ID })).ciphertextBlob,
+    // A 128-character key id: its length byte is 0x80, the type byte of a version 1 message.
+    (await keyring.encrypt({ keyId: 'k'.repeat(128), plaintext: utf8.encode('secret') })).ciphertextBlob,
+  ];
+  const named = /^not an AWS Encryption SDK message: it is a Keyring ciphertext blob: keyring\.decrypt opens it$/;
+  for (const blob of blobs) {
+    await rejects(() => readHeader(blob), 'InvalidCiphertextException', named);
+    await rejects(open(rawKeyring(), blob), 'InvalidCiphertextException', named);
+    const streamed = await new Response(blob).body.pipeThrough(openStream(rawKeyring())).pipeTo(new WritableStream()).then(() => undefined, (error) => error);
+    assert.match(streamed?.message, named);
+    // A string given to open is data, UTF-8: the text of the blob.
+    await rejects(open(keyring, base64.encode(blob)), 'InvalidCiphertextException', /it is base64 text of a Keyring ciphertext blob: keyring\.decrypt opens it$/);
+  }
 });
 
 const size = suite('sealedSize');

@@ -2,6 +2,7 @@
 // keys, the frame size and the key commitment, then the header's authentication tag.
 import { KmsError, check, excerpt } from '../errors.js';
 import { asBytes, concat, uint32, utf8 } from '../bytes.js';
+import { misdirected } from '../format-hint.js';
 import { TAG_LENGTH } from '../webcrypto.js';
 import {
   type AlgorithmSuite,
@@ -178,45 +179,35 @@ interface HeaderStart {
   readonly edkCount: number;
 }
 
-const copyOf = (view: Uint8Array): Uint8Array => view.slice();
-const viewOf = (view: Uint8Array): Uint8Array => view;
-
 /**
- * Parses the header at the start of a message whose bytes may come in pieces. `parse` throws
- * {@link Incomplete} when the bytes end inside the header; called again with more of them (the same
- * first bytes, longer), it goes on after the last part it read whole (the fields before the
+ * Parses the header at the start of a message whose bytes may come in pieces: called with the bytes
+ * so far (the same first bytes each time, and more), it throws {@link Incomplete} while they end
+ * inside the header. Each call goes on after the last part read whole (the fields before the
  * encrypted data keys, then each encrypted data key), not from byte 0: a header fed in chunks of
  * any size, one byte too, costs time linear in its length. `InvalidCiphertextException` when it is
- * not a header webkms reads: another format version, a non-committing or unknown suite, more
- * encrypted data keys than `maxEncryptedDataKeys` (checked before they are read), non-framed content.
+ * not a header webkms reads: another format (a Keyring ciphertext blob, base64 text: named as
+ * such), a non-committing or unknown suite, more encrypted data keys than `maxEncryptedDataKeys`
+ * (checked before they are read), non-framed content.
  */
-export class HeaderParser {
-  /** Where the next part starts: every byte before it has been read. */
-  #offset = 0;
-  #start: HeaderStart | undefined;
-  readonly #edks: EncryptedDataKey[] = [];
-  readonly #own: (view: Uint8Array) => Uint8Array;
+export type HeaderParser = (bytes: Uint8Array) => ParsedHeader;
 
-  /**
-   * @param maxEncryptedDataKeys - the most encrypted data keys a header may have.
-   * @param copy - whether fields are copied out of the bytes (a stream's buffer, reused later) or
-   *   kept as views of them (a message in memory).
-   */
-  constructor(
-    readonly maxEncryptedDataKeys: number,
-    copy: boolean,
-  ) {
-    this.#own = copy ? copyOf : viewOf;
-  }
-
-  /** The header at the start of `bytes`: the same first bytes as at the last call, and maybe more. */
-  parse(bytes: Uint8Array): ParsedHeader {
-    const reader = new Reader(bytes, this.#offset);
-    const own = this.#own;
-    const start = (this.#start ??= readStart(reader, this.maxEncryptedDataKeys, own));
-    const encryptedDataKeys = this.#edks;
+/**
+ * A {@link HeaderParser}.
+ * @param maxEncryptedDataKeys - the most encrypted data keys a header may have.
+ * @param copy - whether fields are copied out of the bytes (a stream's buffer, reused later) or
+ *   kept as views of them (a message in memory).
+ */
+export function headerParser(maxEncryptedDataKeys: number, copy: boolean): HeaderParser {
+  const own = copy ? (view: Uint8Array) => view.slice() : (view: Uint8Array) => view;
+  const encryptedDataKeys: EncryptedDataKey[] = [];
+  let start: HeaderStart | undefined;
+  // Where the next part starts: every byte before it has been read.
+  let offset = 0;
+  return (bytes) => {
+    const reader = new Reader(bytes, offset);
+    start ??= readStart(reader, maxEncryptedDataKeys, own);
     for (;;) {
-      this.#offset = reader.offset;
+      offset = reader.offset;
       if (encryptedDataKeys.length === start.edkCount) break;
       encryptedDataKeys.push(readEncryptedDataKey(reader, own));
     }
@@ -230,12 +221,11 @@ export class HeaderParser {
     const commitment = reader.take(COMMITMENT_LENGTH);
     const bodyLength = reader.offset;
     const tag = reader.take(TAG_LENGTH);
-    const { suite, messageId, contextBytes, encryptionContext } = start;
     return {
-      suite,
-      messageId,
-      encryptionContext,
-      contextBytes,
+      suite: start.suite,
+      messageId: start.messageId,
+      encryptionContext: start.encryptionContext,
+      contextBytes: start.contextBytes,
       encryptedDataKeys,
       frameSize,
       headerLength: reader.offset,
@@ -243,7 +233,7 @@ export class HeaderParser {
       commitment: own(commitment),
       tag: own(tag),
     };
-  }
+  };
 }
 
 function readStart(reader: Reader, maxEncryptedDataKeys: number, own: (view: Uint8Array) => Uint8Array): HeaderStart {
@@ -261,14 +251,14 @@ function readStart(reader: Reader, maxEncryptedDataKeys: number, own: (view: Uin
   return { suite, messageId, contextBytes, encryptionContext, edkCount };
 }
 
+/** Why a message that does not start with version 2 is refused; three more bytes tell what it is. */
 function notVersion2(reader: Reader, version: number): KmsError {
-  if (version === 1) {
-    reader.u8();
-    return nonCommittingError(reader.u16());
-  }
-  // "AQ" and "Ag" start the base64 of version 1 and 2 messages.
-  const hint = version === 0x41 ? ' (it looks like base64 text: decode it first)' : '';
-  return new KmsError('InvalidCiphertextException', `not a message of the AWS Encryption SDK format version 2: it starts with byte 0x${version.toString(16).padStart(2, '0')}${hint}`);
+  const next = reader.take(3);
+  const hint = misdirected(reader.bytes, 'message', 'a Keyring ciphertext blob: keyring.decrypt opens it');
+  if (hint) return new KmsError('InvalidCiphertextException', `not an AWS Encryption SDK message: ${hint}`);
+  // Version 1: a type byte, then the suite id.
+  if (version === 1) return nonCommittingError((next[1]! << 8) | next[2]!);
+  return new KmsError('InvalidCiphertextException', `not a message of the AWS Encryption SDK format version 2: it starts with byte 0x${version.toString(16).padStart(2, '0')}`);
 }
 
 function readEncryptedDataKey(reader: Reader, own: (view: Uint8Array) => Uint8Array): EncryptedDataKey {
@@ -298,7 +288,7 @@ export function readHeader(sealedOrPrefix: Uint8Array | ArrayBuffer): MessageHea
   const bytes = asBytes(sealedOrPrefix, 'readHeader input');
   let header: ParsedHeader;
   try {
-    header = new HeaderParser(MAX_EDKS, false).parse(bytes);
+    header = headerParser(MAX_EDKS, false)(bytes);
   } catch (error) {
     if (error instanceof Incomplete) throw new KmsError('InvalidCiphertextException', `the message header is truncated: ${bytes.length} bytes given, at least ${error.needed} needed`);
     throw error;

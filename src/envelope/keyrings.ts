@@ -181,7 +181,7 @@ export async function unwrapDataKey(
   const more = failed > reasons.length ? `; and ${failed - reasons.length} more` : '';
   throw new KmsError(
     'InvalidCiphertextException',
-    `no keyring could unwrap any of the message's ${edks.length} encrypted data keys (readHeader lists them): ${skipped} keyring–key pairs skipped as another key's, ` +
+    `no keyring could unwrap any of the message's ${edks.length} encrypted data keys (readHeader lists them): ${skipped} keyring and key pairs skipped as another key's, ` +
       `${failed} tried and failed${failed ? ` (${reasons.join('; ')}${more})` : ''}`,
   );
 }

@@ -8,7 +8,7 @@ import { concat } from '../bytes.js';
 import { decryptFrame, FINAL_FRAME_OVERHEAD, MAX_FRAMES, MAX_SEAL_FRAME_SIZE, readFrame } from './body.js';
 import { verify, verifyDigestSignature } from './ecdsa.js';
 import { readFooter } from './footer.js';
-import { type ParsedHeader, HeaderParser } from './header.js';
+import { type HeaderParser, type ParsedHeader, headerParser } from './header.js';
 import { dataBytes, type SealData } from './input.js';
 import { type EnvelopeKeyrings, type EnvelopeKeyring, keyringList } from './keyrings.js';
 import { type DecryptionMaterials, openHeader } from './materials.js';
@@ -125,7 +125,7 @@ export class MessageOpener {
     this.#maxFrameSize = maxFrameSize;
     this.#owned = !streamed;
     // A stream's queue reuses its buffer: the header's fields get bytes of their own.
-    this.#headerParser = new HeaderParser(max, streamed);
+    this.#headerParser = headerParser(max, streamed);
     this.#release = release;
     this.#fail = fail;
     this.#signatureCheck = signatureCheck;
@@ -192,7 +192,7 @@ export class MessageOpener {
 
   async #readHeader(): Promise<void> {
     const view = this.#queue.peek(this.#queue.length);
-    const header = this.#headerParser.parse(view);
+    const header = this.#headerParser(view);
     if (header.frameSize > this.#maxFrameSize) {
       throw new KmsError(
         'InvalidCiphertextException',
