@@ -83,10 +83,14 @@ roundTrips('data may be a UTF-8 string, an ArrayBuffer, a DataView, a Blob or a 
   }
 });
 
-roundTrips('a string with a lone surrogate, a number or a stream of text is a ValidationException', async () => {
+roundTrips('a string with a lone surrogate, a number or a stream of text is a ValidationException that lists what is taken', async () => {
   const keyring = rawKeyring();
   await rejects(seal(keyring, 'a\uD800b'), 'ValidationException', /surrogate/);
-  await rejects(seal(keyring, 42), 'ValidationException');
+  const everyForm = /must be a string, a Uint8Array, ArrayBuffer or other ArrayBufferView \(not shared memory\), a Blob or a ReadableStream of bytes$/;
+  for (const wrong of [12345, null, {}, [1, 2]]) {
+    await rejects(seal(keyring, wrong), 'ValidationException', new RegExp(`^data ${everyForm.source}`));
+    await rejects(open(keyring, wrong), 'ValidationException', new RegExp(`^sealed ${everyForm.source}`));
+  }
   const text = new ReadableStream({ start(c) { c.enqueue('text'); c.close(); } });
   await rejects(seal(keyring, text), 'ValidationException', /TextEncoderStream/);
 });
