@@ -2,8 +2,9 @@
 // keyring: the data key is AES-GCM-encrypted under it with a random IV and the serialised
 // encryption context as AAD, and the encrypted data key names the key by namespace and name.
 import { KmsError, check } from '../errors.js';
-import { asBytes, checkString, concat, isArrayBuffer, uint32, utf8 } from '../bytes.js';
-import { importMaterial } from '../key-material.js';
+import { asBytes, checkString, concat, uint32, utf8 } from '../bytes.js';
+import { importMaterial, isBinary } from '../key-material.js';
+import type { KeyMaterial } from '../types.js';
 import { AES_KEY_LENGTHS, IV_LENGTH, TAG_LENGTH, aesGcmDecrypt, aesGcmEncrypt, randomBytes, resolveCrypto } from '../webcrypto.js';
 import { type EncryptedDataKey, providerInfoText } from './header.js';
 import { DATA_KEY_LENGTH } from './suites.js';
@@ -18,7 +19,7 @@ export interface RawAesKeyringOptions {
    * The wrapping key: 16, 24 or 32 bytes (copied, never kept or changed), an AES-GCM `CryptoKey`
    * with `encrypt` and `decrypt` usages, or a JWK `{ kty: "oct", k }`.
    */
-  material: Uint8Array | ArrayBuffer | CryptoKey | JsonWebKey;
+  material: KeyMaterial;
   /** The WebCrypto to use. Default: `globalThis.crypto`. */
   crypto?: Crypto;
 }
@@ -78,10 +79,8 @@ export class RawAesKeyring {
   }
 }
 
-const isBinary = (value: unknown): value is Uint8Array | ArrayBuffer => ArrayBuffer.isView(value) || isArrayBuffer(value);
-
 /** Imports a copy of the bytes, zeroed once imported: the caller's bytes stay theirs, unchanged. */
-function importBytes(crypto: Crypto, material: Uint8Array | ArrayBuffer): Promise<CryptoKey> {
+function importBytes(crypto: Crypto, material: ArrayBufferView | ArrayBuffer): Promise<CryptoKey> {
   const copy = asBytes(material, 'material').slice();
   check(AES_KEY_LENGTHS.includes(copy.length), `material must be 16, 24 or 32 bytes, not ${copy.length}`);
   return importMaterial(crypto, copy)
