@@ -6,6 +6,7 @@ import { DataKeyCache, Keyring, RawAesKeyring, base64, open, openStream, readHea
 import { crypto, has } from './support/env.mjs';
 import { TEST_KEY_ID, rejects, sameBytes, testKeyBytes, testKeyring } from './support/helpers.mjs';
 import { recordingCrypto } from './support/recording.mjs';
+import { withDataKeys } from './support/forge.mjs';
 import { NON_ASCII_CONTEXT, plaintext } from './fixtures/esdk/keys.mjs';
 
 const SUITES = [0x0478, 0x0578];
@@ -358,6 +359,34 @@ header('tells the suite, message id, context, encrypted data keys, frame size an
   assert.equal(readHeader(sealed.subarray(0, info.headerLength)), info, 'the header alone is enough');
   await rejects(() => readHeader(sealed.subarray(0, info.headerLength - 1)), 'InvalidCiphertextException', /truncated/);
   await rejects(() => readHeader(new Uint8Array(0)), 'InvalidCiphertextException', /truncated/);
+});
+
+header('a raw AES key comes with its fields (key name, also as providerInfo; tag length; IV length; IV), a KMS key with its ARN; all arrays are copies', async () => {
+  const keyring = await testKeyring();
+  const sealed = await seal([keyring, rawKeyring('key-b 🔑')], 'x', { keyId: TEST_KEY_ID });
+  const [kms, raw] = readHeader(sealed).encryptedDataKeys;
+  assert.is(kms.providerInfo, ARN);
+  assert.not.ok('rawAes' in kms, 'a KMS key has no raw AES fields');
+  assert.is(raw.providerInfo, 'key-b 🔑', 'the key name, not the binary fields as text');
+  const { iv, ...fields } = raw.rawAes;
+  assert.equal(fields, { keyName: 'key-b 🔑', tagLength: 128, ivLength: 12 });
+  assert.ok(sameBytes(iv, raw.rawInfo.subarray(-12)), 'the IV ends the provider information');
+  assert.ok(sameBytes(raw.rawInfo.subarray(0, -20), utf8.encode('key-b 🔑')), 'rawInfo is still the stored bytes');
+  for (const bytes of [iv, raw.rawInfo, raw.ciphertext, kms.rawInfo, kms.ciphertext]) assert.ok(bytes.buffer !== sealed.buffer, 'a copy');
+});
+
+header('a key of another layout has no raw AES fields, and its provider information as text', async () => {
+  const sealed = await seal(rawKeyring(), 'x');
+  const [edk] = readHeader(sealed).encryptedDataKeys;
+  const forged = withDataKeys(sealed, [
+    { providerId: 'some-keyring', rawInfo: utf8.encode('just a name'), ciphertext: edk.ciphertext },
+    { providerId: 'aws-kms', rawInfo: edk.rawInfo, ciphertext: edk.ciphertext },
+    { providerId: 'raw-rsa', rawInfo: Uint8Array.of(0xff, ...edk.rawInfo.subarray(1)), ciphertext: edk.ciphertext },
+  ]);
+  const [named, kms, binary] = readHeader(forged).encryptedDataKeys;
+  assert.is(named.providerInfo, 'just a name');
+  assert.not.ok('rawAes' in named || 'rawAes' in kms || 'rawAes' in binary);
+  assert.ok(binary.providerInfo.startsWith('\uFFFD'), 'bytes that are not UTF-8 become U+FFFD');
 });
 
 header('context text is decoded as UTF-8, short ASCII, long and non-ASCII alike; bytes that are not UTF-8 are refused', async () => {

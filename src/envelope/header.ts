@@ -1,12 +1,11 @@
 // The message header (format version 2): the serialised encryption context, the encrypted data
 // keys, the frame size and the key commitment, then the header's authentication tag.
 import { KmsError, check, excerpt } from '../errors.js';
-import { asBytes, concat, uint32, utf8 } from '../bytes.js';
+import { concat, uint32, utf8 } from '../bytes.js';
 import { misdirected } from '../format-hint.js';
 import { TAG_LENGTH } from '../webcrypto.js';
 import {
   type AlgorithmSuite,
-  type AlgorithmSuiteName,
   COMMITMENT_LENGTH,
   MESSAGE_FORMAT_VERSION,
   MESSAGE_ID_LENGTH,
@@ -15,7 +14,10 @@ import {
 } from './suites.js';
 import { Incomplete, Reader, uint16 } from './wire.js';
 
-/** One encrypted data key of a message header: the data key wrapped by one key provider. */
+/**
+ * One encrypted data key as the header stores it: what `seal` writes and `open` reads, its fields
+ * views into the message. `readHeader` gives copies, and the raw AES fields (read-header.ts).
+ */
 export interface EncryptedDataKey {
   /** Who wrapped it: `aws-kms` for KMS keys, the key namespace for raw AES keys. */
   readonly providerId: string;
@@ -25,22 +27,6 @@ export interface EncryptedDataKey {
   readonly rawInfo: Uint8Array;
   /** The wrapped data key. */
   readonly ciphertext: Uint8Array;
-}
-
-/** What {@link readHeader} tells about a message, without any key. None of it is authenticated yet. */
-export interface MessageHeaderInfo {
-  algorithmSuite: AlgorithmSuiteName;
-  /** The suite's 2-byte id: `0x0478` or `0x0578`. */
-  algorithmSuiteId: 0x0478 | 0x0578;
-  /** The 32 random bytes that identify the message (and salt its key derivation). */
-  messageId: Uint8Array;
-  /** The stored encryption context; for signed suites it includes `aws-crypto-public-key`. */
-  encryptionContext: Record<string, string>;
-  encryptedDataKeys: EncryptedDataKey[];
-  /** Plaintext bytes per regular frame. */
-  frameSize: number;
-  /** Bytes from the start of the message to the start of the body, the header tag included. */
-  headerLength: number;
 }
 
 /** A parsed header and the bytes that authenticate it. None of it is authenticated yet. */
@@ -86,6 +72,15 @@ function decodeText(bytes: Uint8Array, decoder: TextDecoder): string {
   if (bytes.length > 128) return decoder.decode(bytes);
   for (const byte of bytes) if (byte > 0x7f) return decoder.decode(bytes);
   return String.fromCharCode.apply(null, bytes as unknown as number[]);
+}
+
+/** The text of UTF-8 header bytes, or `undefined` when they are not UTF-8. */
+export function utf8Text(bytes: Uint8Array): string | undefined {
+  try {
+    return decodeText(bytes, fatalUtf8);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Provider info as text, for display: the ARN of a KMS key; raw keyrings' binary info decodes lossily. */
@@ -265,41 +260,7 @@ function readEncryptedDataKey(reader: Reader, own: (view: Uint8Array) => Uint8Ar
   const idBytes = reader.take(reader.u16());
   const rawInfo = reader.take(reader.u16());
   const ciphertext = reader.take(reader.u16());
-  let providerId: string;
-  try {
-    providerId = decodeText(idBytes, fatalUtf8);
-  } catch {
-    throw invalid('a key provider id is not UTF-8');
-  }
+  const providerId = utf8Text(idBytes);
+  if (providerId === undefined) throw invalid('a key provider id is not UTF-8');
   return { providerId, providerInfo: providerInfoText(rawInfo), rawInfo: own(rawInfo), ciphertext: own(ciphertext) };
-}
-
-const MAX_EDKS = 0xffff;
-
-/**
- * Reads the header of a sealed message, or of its first bytes, without any key: the suite, the
- * message id, the stored encryption context, the encrypted data keys (who can open it) and the
- * frame size. Nothing here is authenticated until `open` has checked the header tag; use it to
- * route a message or to check its context before opening it, not to trust it.
- * @throws `InvalidCiphertextException` when the bytes end before the header does or are not a
- *   version 2 header; `ValidationException` when the argument is not bytes.
- */
-export function readHeader(sealedOrPrefix: Uint8Array | ArrayBuffer): MessageHeaderInfo {
-  const bytes = asBytes(sealedOrPrefix, 'readHeader input');
-  let header: ParsedHeader;
-  try {
-    header = headerParser(MAX_EDKS, false)(bytes);
-  } catch (error) {
-    if (error instanceof Incomplete) throw new KmsError('InvalidCiphertextException', `the message header is truncated: ${bytes.length} bytes given, at least ${error.needed} needed`);
-    throw error;
-  }
-  return {
-    algorithmSuite: header.suite.name,
-    algorithmSuiteId: header.suite.id,
-    messageId: header.messageId.slice(),
-    encryptionContext: header.encryptionContext,
-    encryptedDataKeys: header.encryptedDataKeys.map((edk) => ({ ...edk, rawInfo: edk.rawInfo.slice(), ciphertext: edk.ciphertext.slice() })),
-    frameSize: header.frameSize,
-    headerLength: header.headerLength,
-  };
 }
