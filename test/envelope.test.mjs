@@ -87,7 +87,7 @@ roundTrips('data may be a UTF-8 string, an ArrayBuffer, a DataView, a Blob or a 
 roundTrips('a string with a lone surrogate, a number or a stream of text is a ValidationException that lists what is taken', async () => {
   const keyring = rawKeyring();
   await rejects(seal(keyring, 'a\uD800b'), 'ValidationException', /surrogate/);
-  const everyForm = /must be a string, a Uint8Array, ArrayBuffer or other ArrayBufferView \(not shared memory\), a Blob or a ReadableStream of bytes$/;
+  const everyForm = /must be a string, Uint8Array, ArrayBuffer, ArrayBufferView, Blob or ReadableStream of bytes$/;
   for (const wrong of [12345, null, {}, [1, 2]]) {
     await rejects(seal(keyring, wrong), 'ValidationException', new RegExp(`^data ${everyForm.source}`));
     await rejects(open(keyring, wrong), 'ValidationException', new RegExp(`^sealed ${everyForm.source}`));
@@ -158,7 +158,7 @@ keys('a Keyring key of another region or a disabled key does not open', async ()
   const sealed = await seal(keyring, 'data', { keyId: TEST_KEY_ID });
   const elsewhere = await testKeyring({ region: 'eu-west-1' });
   // Its ARN names another region: skipped, without a decrypt.
-  await rejects(open(elsewhere, sealed), 'InvalidCiphertextException', /1 keyring and key pairs skipped as another key's, 0 tried and failed$/);
+  await rejects(open(elsewhere, sealed), 'InvalidCiphertextException', /1 skipped as another key's, 0 tried and failed$/);
   keyring.disableKey(TEST_KEY_ID);
   await rejects(open(keyring, sealed), 'InvalidCiphertextException', /DisabledException/);
   await rejects(seal(keyring, 'data', { keyId: TEST_KEY_ID }), 'DisabledException');

@@ -165,13 +165,13 @@ export function serializeHeaderBody(fields: HeaderFields): Uint8Array {
   );
 }
 
-/** The fields before the encrypted data keys, and how many of these follow. */
+/** The fields before the encrypted data keys, and room for as many of these as the header says. */
 interface HeaderStart {
   readonly suite: AlgorithmSuite;
   readonly messageId: Uint8Array;
   readonly contextBytes: Uint8Array;
   readonly encryptionContext: Record<string, string>;
-  readonly edkCount: number;
+  readonly encryptedDataKeys: EncryptedDataKey[];
 }
 
 /**
@@ -194,17 +194,20 @@ export type HeaderParser = (bytes: Uint8Array) => ParsedHeader;
  */
 export function headerParser(maxEncryptedDataKeys: number, copy: boolean): HeaderParser {
   const own = copy ? (view: Uint8Array) => view.slice() : (view: Uint8Array) => view;
-  const encryptedDataKeys: EncryptedDataKey[] = [];
   let start: HeaderStart | undefined;
   // Where the next part starts: every byte before it has been read.
   let offset = 0;
+  let edksRead = 0;
   return (bytes) => {
     const reader = new Reader(bytes, offset);
     start ??= readStart(reader, maxEncryptedDataKeys, own);
+    const { encryptedDataKeys } = start;
     for (;;) {
       offset = reader.offset;
-      if (encryptedDataKeys.length === start.edkCount) break;
-      encryptedDataKeys.push(readEncryptedDataKey(reader, own));
+      if (edksRead === encryptedDataKeys.length) break;
+      encryptedDataKeys[edksRead] = readEncryptedDataKey(reader, own);
+      // Counted once read: a key the bytes end inside is read again, whole, at the next call.
+      edksRead++;
     }
     const contentType = reader.u8();
     if (contentType === NON_FRAMED_CONTENT) {
@@ -217,11 +220,7 @@ export function headerParser(maxEncryptedDataKeys: number, copy: boolean): Heade
     const bodyLength = reader.offset;
     const tag = reader.take(TAG_LENGTH);
     return {
-      suite: start.suite,
-      messageId: start.messageId,
-      encryptionContext: start.encryptionContext,
-      contextBytes: start.contextBytes,
-      encryptedDataKeys,
+      ...start,
       frameSize,
       headerLength: reader.offset,
       body: own(bytes.subarray(0, bodyLength)),
@@ -243,7 +242,7 @@ function readStart(reader: Reader, maxEncryptedDataKeys: number, own: (view: Uin
   if (edkCount > maxEncryptedDataKeys) {
     throw new KmsError('InvalidCiphertextException', `the message has ${edkCount} encrypted data keys, more than maxEncryptedDataKeys (${maxEncryptedDataKeys})`);
   }
-  return { suite, messageId, contextBytes, encryptionContext, edkCount };
+  return { suite, messageId, contextBytes, encryptionContext, encryptedDataKeys: new Array<EncryptedDataKey>(edkCount) };
 }
 
 /** Why a message that does not start with version 2 is refused; three more bytes tell what it is. */

@@ -51,6 +51,6 @@ export function dataBytes(data: unknown, field: string): Uint8Array | Promise<Ui
     return asBytes(data, field);
   } catch {
     // asBytes names the binary forms only: text, Blobs and streams are data too.
-    throw new KmsError('ValidationException', `${field} must be a string, a Uint8Array, ArrayBuffer or other ArrayBufferView (not shared memory), a Blob or a ReadableStream of bytes`);
+    throw new KmsError('ValidationException', `${field} must be a string, Uint8Array, ArrayBuffer, ArrayBufferView, Blob or ReadableStream of bytes`);
   }
 }

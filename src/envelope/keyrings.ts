@@ -145,7 +145,8 @@ export interface Unwrapped {
  * keys, in order. A Keyring tries each `aws-kms` key whose ARN names one of its keys; a
  * RawAesKeyring tries each key of its namespace, name and sizes. Keys that cannot be a keyring's
  * are skipped without a decryption. `InvalidCiphertextException` when none opens, its message
- * bounded: the counts, and the first few reasons.
+ * bounded: how many tries (of each keyring with each key) were skipped and failed, and the first
+ * few reasons.
  */
 export async function unwrapDataKey(
   keyrings: readonly EnvelopeKeyring[],
@@ -181,7 +182,6 @@ export async function unwrapDataKey(
   const more = failed > reasons.length ? `; and ${failed - reasons.length} more` : '';
   throw new KmsError(
     'InvalidCiphertextException',
-    `no keyring could unwrap any of the message's ${edks.length} encrypted data keys (readHeader lists them): ${skipped} keyring and key pairs skipped as another key's, ` +
-      `${failed} tried and failed${failed ? ` (${reasons.join('; ')}${more})` : ''}`,
+    `no keyring could unwrap any of the message's ${edks.length} encrypted data keys (readHeader lists them): ${skipped} skipped as another key's, ${failed} tried and failed${failed ? ` (${reasons.join('; ')}${more})` : ''}`,
   );
 }
