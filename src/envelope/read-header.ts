@@ -59,12 +59,14 @@ const MAX_EDKS = 0xffff;
 
 /** A copy of a stored encrypted data key, with the raw AES fields when it has them. */
 function describeDataKey(stored: StoredDataKey): EncryptedDataKey {
-  const edk = { providerId: stored.providerId, providerInfo: stored.providerInfo, rawInfo: stored.rawInfo.slice(), ciphertext: stored.ciphertext.slice() };
+  const { providerId } = stored;
+  const rawInfo = stored.rawInfo.slice();
+  const ciphertext = stored.ciphertext.slice();
   const fields = rawAesFields(stored);
   const keyName = fields && utf8Text(fields.name);
-  if (keyName === undefined) return edk;
+  if (keyName === undefined) return { providerId, providerInfo: stored.providerInfo, rawInfo, ciphertext };
   const { tagLength, ivLength, iv } = fields!;
-  return { ...edk, providerInfo: keyName, rawAes: { keyName, tagLength, ivLength, iv: iv.slice() } };
+  return { providerId, providerInfo: keyName, rawInfo, ciphertext, rawAes: { keyName, tagLength, ivLength, iv: iv.slice() } };
 }
 
 /**
