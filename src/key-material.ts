@@ -46,7 +46,7 @@ export async function importMaterial(crypto: Crypto, material: KeyMaterial): Pro
     );
     return { cryptoKey: material, keySpec: specOfLength((algorithm.length ?? 0) / 8), extractable: material.extractable };
   }
-  check(typeof material === 'object' && material !== null && 'kty' in material, 'key material must be bytes (a Uint8Array, ArrayBuffer or other ArrayBufferView), an AES-GCM CryptoKey or a JWK');
+  check(typeof material === 'object' && material !== null && 'kty' in material, 'key material must be bytes (Uint8Array, ArrayBuffer, ArrayBufferView), an AES-GCM CryptoKey or a JWK');
   const bytes = jwkBytes(material);
   try {
     return await importMaterial(crypto, bytes);
