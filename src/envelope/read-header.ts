@@ -41,6 +41,7 @@ export interface EncryptedDataKey {
 
 /** What {@link readHeader} tells about a message, without any key. None of it is authenticated yet. */
 export interface MessageHeaderInfo {
+  /** The suite's name, as the AWS Encryption SDK names it. */
   algorithmSuite: AlgorithmSuiteName;
   /** The suite's 2-byte id: `0x0478` or `0x0578`. */
   algorithmSuiteId: 0x0478 | 0x0578;
@@ -48,6 +49,7 @@ export interface MessageHeaderInfo {
   messageId: Uint8Array<ArrayBuffer>;
   /** The stored encryption context; for signed suites it includes `aws-crypto-public-key`. */
   encryptionContext: Record<string, string>;
+  /** Who can open the message: one entry per key it was sealed under, in the stored order. */
   encryptedDataKeys: EncryptedDataKey[];
   /** Plaintext bytes per regular frame. */
   frameSize: number;
