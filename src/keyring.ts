@@ -65,6 +65,9 @@ function dataKeyLength(keySpec: unknown, numberOfBytes: unknown): number {
   return keySpec === undefined ? 32 : lengthOfSpec(keySpec as AesKeySpec);
 }
 
+/** Where a new version's material comes from: random material of a spec, or the caller's. */
+type MaterialSource = { readonly spec: AesKeySpec } | { readonly material: KeyMaterial };
+
 /** The record, when its key is enabled; `DisabledException` otherwise. */
 function checkEnabled(record: KeyRecord): KeyRecord {
   if (!record.enabled) throw new KmsError('DisabledException', `key ${record.keyId} is disabled`);
@@ -205,7 +208,7 @@ export class Keyring {
   async importKey(input: ImportKeyInput): Promise<KeyMetadata> {
     checkObject(input, 'importKey takes { keyId?, material, aliases?, description? }');
     check(input.material !== undefined, 'material is required');
-    return this.#addKey(input, 'EXTERNAL', input.material);
+    return this.#addKey(input, 'EXTERNAL', { material: input.material });
   }
 
   /** Creates a key with random material from the WebCrypto generator (non-extractable). */
@@ -213,7 +216,7 @@ export class Keyring {
     checkObject(input, 'createKey takes { keyId?, keySpec?, aliases?, description? }');
     const spec = input.keySpec === 'SYMMETRIC_DEFAULT' || input.keySpec === undefined ? 'AES_256' : input.keySpec;
     check(DATA_KEY_SPECS.includes(spec), `keySpec must be one of SYMMETRIC_DEFAULT, ${DATA_KEY_SPECS.join(', ')}`);
-    return this.#addKey(input, 'AWS_KMS', spec);
+    return this.#addKey(input, 'AWS_KMS', { spec });
   }
 
   /**
@@ -221,12 +224,12 @@ export class Keyring {
    * imported; for a store that keeps material sealed, sealed under the root key. Bytes the keyring
    * made or decoded are zeroed.
    */
-  async #newVersion(keyId: string, source: AesKeySpec | KeyMaterial): Promise<{ version: KeyVersion; material: MaterialKey }> {
+  async #newVersion(keyId: string, source: MaterialSource): Promise<{ version: KeyVersion; material: MaterialKey }> {
     let bytes: Uint8Array | undefined;
-    if (typeof source === 'string') bytes = randomBytes(this.#crypto, lengthOfSpec(source));
-    else if (this.#sealsMaterial) bytes = await this.#materialBytes(source);
+    if ('spec' in source) bytes = randomBytes(this.#crypto, lengthOfSpec(source.spec));
+    else if (this.#sealsMaterial) bytes = await this.#materialBytes(source.material);
     try {
-      const material = await importMaterial(this.#crypto, bytes ?? (source as KeyMaterial));
+      const material = await importMaterial(this.#crypto, bytes ?? (source as { material: KeyMaterial }).material);
       let identity;
       try {
         identity = await materialIdentity(this.#crypto, keyId, material.cryptoKey);
@@ -255,7 +258,7 @@ export class Keyring {
     return asBytes(material, 'material').slice();
   }
 
-  async #addKey(input: ImportKeyInput | CreateKeyInput, origin: KeyRecord['origin'], source: AesKeySpec | KeyMaterial): Promise<KeyMetadata> {
+  async #addKey(input: ImportKeyInput | CreateKeyInput, origin: KeyRecord['origin'], source: MaterialSource): Promise<KeyMetadata> {
     const keyId = input.keyId ?? randomUuid(this.#crypto);
     checkKeyId(keyId);
     check(input.aliases === undefined || Array.isArray(input.aliases), 'aliases must be an array of alias names');
@@ -311,7 +314,7 @@ export class Keyring {
   async rotateKey(keyId: string, input: RotateKeyInput = {}): Promise<KeyVersionResult> {
     const record = this.#enabledKey(keyId);
     checkObject(input, 'rotateKey takes (keyId, { material? })');
-    const { version, material } = await this.#newVersion(record.keyId, input.material ?? record.keySpec);
+    const { version, material } = await this.#newVersion(record.keyId, input.material === undefined ? { spec: record.keySpec } : { material: input.material });
     check(material.keySpec === record.keySpec, `key ${record.keyId} is ${record.keySpec}; new material must be the same size, not ${material.keySpec}`);
     return this.#records.mutate(() => {
       // Checked when the change is made: a key disabled meanwhile is not rotated.
