@@ -15,7 +15,7 @@ import {
   parseKeyReference,
   randomUuid,
 } from './identifiers.js';
-import { type MaterialKey, importMaterial, jwkBytes, lengthOfSpec, materialIdentity } from './key-material.js';
+import { type MaterialKey, importMaterial, isBinary, jwkBytes, lengthOfSpec, materialIdentity } from './key-material.js';
 import { type Change, type KeyRecord, type KeyVersion, KeyRecords, keyVersion, storedKey } from './keyring-records.js';
 import { type RootKey, importRootKey, sealMaterial, unsealMaterial } from './stores/sealed-material.js';
 import type { KeyStore, KeyStoreWrite, StoredKeyVersion, StoredMaterial } from './stores/types.js';
@@ -533,6 +533,7 @@ export class Keyring {
     keyId: string | undefined,
     field: string,
   ): Promise<DecryptResult> {
+    check(typeof ciphertextBlob === 'string' || isBinary(ciphertextBlob), 'ciphertextBlob must be bytes (Uint8Array, ArrayBuffer, ArrayBufferView) or base64 text');
     const blob = typeof ciphertextBlob === 'string' ? decode(ciphertextBlob) : asBytes(ciphertextBlob, 'ciphertextBlob');
     const parsed = parseBlob(blob);
     // A key or version this keyring lacks may be another writer's (a tab that rotated): with a

@@ -175,5 +175,19 @@ formats('a malformed blob is still called one, base64 text too', async () => {
   await rejects(keyring.decrypt({ ciphertextBlob: utf8(base64.encode(blob)) }), 'InvalidCiphertextException', /it is base64 text: decode it first/);
 });
 
+strict('a blob that is neither bytes nor text says both forms decrypt takes', async () => {
+  const keyring = await testKeyring();
+  await rejects(keyring.decrypt({ ciphertextBlob: 12345 }), 'ValidationException', /bytes \(Uint8Array, ArrayBuffer, ArrayBufferView\) or base64 text/);
+});
+
+strict('a key reference of any length gives a bounded message', async () => {
+  const keyring = await testKeyring();
+  const long = `arn:aws:kms:eu-west-1:111122223333:key/${'k'.repeat(100_000)}`;
+  const error = await rejects(keyring.generateDataKey({ keyId: long }), 'NotFoundException', /region "eu-west-1"/);
+  assert.ok(error.message.length < 600, `${error.message.length} characters`);
+  const notKms = await rejects(keyring.generateDataKey({ keyId: `arn:${'x'.repeat(100_000)}` }), 'ValidationException');
+  assert.ok(notKms.message.length < 600);
+});
+
 strict.run();
 formats.run();
