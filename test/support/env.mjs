@@ -17,6 +17,20 @@ export const KNOWN_DIFFERENCES = {
   aes192: {
     chromium: 'Blink never implemented 192-bit AES in WebCrypto (importKey throws OperationError)',
   },
+  indexedDB: {
+    node: 'IndexedDB is a browser API: Node has none',
+    peculiar: 'IndexedDB is a browser API: Node has none',
+    deno: 'IndexedDB is a browser API: Deno has none (it offers Deno KV)',
+    bun: 'IndexedDB is a browser API: Bun has none',
+    workerd: 'IndexedDB is a browser API: Workers have none (they offer Durable Objects and KV)',
+  },
+  // navigator.storage.persist(), which IndexedDbKeyStore.requestPersistence() calls.
+  storageManager: {
+    webkit: 'WebKitGTK 2.50 exposes no navigator.storage (Safari has had navigator.storage.persist since 15.2)',
+  },
+  persistWithoutPrompt: {
+    firefox: "Firefox asks the user before it makes a site's storage persistent: persist() waits for an answer",
+  },
 };
 
 /** Whether this engine has `feature` (a key of KNOWN_DIFFERENCES). */
