@@ -59,9 +59,10 @@ export async function open(engine, { bundle }) {
       version,
       call: (name, arg) => session.execute(`return (${pageCall})(arguments[0]);`, [[name, arg]], SCRIPT_TIMEOUT),
       /**
-       * The restart phase's restart: the page is left for about:blank, which ends its document and
-       * everything running in it, then the test page loads anew in the same session, whose website
-       * data (IndexedDB) it keeps.
+       * The restart phase's restart: the page leaves for about:blank, so nothing of it runs any more
+       * (WebKit may keep it suspended in its back-forward cache; nothing goes back to it), then the
+       * test page loads as a new document in the same session, which keeps its website data
+       * (IndexedDB). Plain WebDriver navigation: webdriver.mjs needs no window commands.
        */
       restart: async () => {
         await session.navigate('about:blank');
