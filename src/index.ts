@@ -2,6 +2,7 @@
 export { Keyring } from './keyring.js';
 export { KmsError, type KmsErrorName } from './errors.js';
 export { MemoryKeyStore } from './stores/memory.js';
+export { IndexedDbKeyStore, type IndexedDbKeyStoreOptions } from './stores/indexeddb.js';
 export type {
   KeyStore,
   KeyStoreKind,

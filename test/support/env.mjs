@@ -20,6 +20,20 @@ export const KNOWN_DIFFERENCES = {
   requestBodyStream: {
     firefox: 'Gecko\'s Request has no body stream, and a ReadableStream is no Request body there',
   },
+  indexedDB: {
+    node: 'IndexedDB is a browser API: Node has none',
+    peculiar: 'IndexedDB is a browser API: Node has none',
+    deno: 'IndexedDB is a browser API: Deno has none (it offers Deno KV)',
+    bun: 'IndexedDB is a browser API: Bun has none',
+    workerd: 'IndexedDB is a browser API: Workers have none (they offer Durable Objects and KV)',
+  },
+  // navigator.storage.persist(), which IndexedDbKeyStore.requestPersistence() calls.
+  storageManager: {
+    webkit: 'WebKitGTK 2.50 exposes no navigator.storage (Safari has had navigator.storage.persist since 15.2)',
+  },
+  persistWithoutPrompt: {
+    firefox: "Firefox asks the user before it makes a site's storage persistent: persist() waits for an answer",
+  },
 };
 
 /** Whether this engine has `feature` (a key of KNOWN_DIFFERENCES). */
