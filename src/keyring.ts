@@ -301,7 +301,7 @@ export class Keyring {
   #checkAliasesFree(aliases: readonly string[]): void {
     const seen = new Set<string>();
     for (const alias of aliases) {
-      if (this.#records.aliases.has(alias) || seen.has(alias)) throw new KmsError('AlreadyExistsException', `alias ${alias} already exists`);
+      if (this.#records.aliases.has(alias) || this.#records.unreadable.has(alias) || seen.has(alias)) throw new KmsError('AlreadyExistsException', `alias ${alias} already exists`);
       seen.add(alias);
     }
   }
@@ -453,7 +453,12 @@ export class Keyring {
 
   #record(reference: KeyReference): KeyRecord {
     const keyId = 'keyId' in reference ? reference.keyId : this.#records.aliases.get(reference.aliasName)?.targetKeyId;
-    if (keyId === undefined) throw new KmsError('NotFoundException', `alias ${(reference as { aliasName: string }).aliasName} does not exist`);
+    if (keyId === undefined) {
+      const { aliasName } = reference as { aliasName: string };
+      const unreadable = this.#records.unreadable.get(aliasName);
+      if (unreadable !== undefined) throw new KmsError('InvalidCiphertextException', `alias ${aliasName} is in the store but cannot be read: ${unreadable}`);
+      throw new KmsError('NotFoundException', `alias ${aliasName} does not exist`);
+    }
     const record = this.#records.keys.get(keyId);
     if (record) return record;
     const unreadable = this.#records.unreadable.get(keyId);
