@@ -28,14 +28,15 @@ export function lengthOfSpec(spec: AesKeySpec): number {
 export const isBinary = (material: unknown): material is ArrayBufferView | ArrayBuffer => ArrayBuffer.isView(material) || isArrayBuffer(material);
 
 /**
- * Imports material as an AES-GCM CryptoKey. Bytes and JWKs become non-extractable keys (the bytes
- * are not kept; the JWK's decoded copy is zeroed); a CryptoKey is used as it is.
+ * Imports material as an AES-GCM CryptoKey. Bytes and JWKs become keys that are non-extractable
+ * unless `extractable` (the bytes are not kept; the JWK's decoded copy is zeroed); a CryptoKey is
+ * used as it is.
  */
-export async function importMaterial(crypto: Crypto, material: KeyMaterial): Promise<MaterialKey> {
+export async function importMaterial(crypto: Crypto, material: KeyMaterial, extractable = false): Promise<MaterialKey> {
   if (isBinary(material)) {
     const bytes = asBytes(material, 'material');
     check(AES_KEY_LENGTHS.includes(bytes.length), `key material must be 16, 24 or 32 bytes, not ${bytes.length}`);
-    return { cryptoKey: await importAesGcmKey(crypto, bytes), keySpec: specOfLength(bytes.length), extractable: false };
+    return { cryptoKey: await importAesGcmKey(crypto, bytes, extractable), keySpec: specOfLength(bytes.length), extractable };
   }
   if (isCryptoKey(material)) {
     const algorithm = material.algorithm as Partial<AesKeyAlgorithm>;
@@ -49,7 +50,7 @@ export async function importMaterial(crypto: Crypto, material: KeyMaterial): Pro
   check(typeof material === 'object' && material !== null && 'kty' in material, 'key material must be bytes (Uint8Array, ArrayBuffer, ArrayBufferView), an AES-GCM CryptoKey or a JWK');
   const bytes = jwkBytes(material);
   try {
-    return await importMaterial(crypto, bytes);
+    return await importMaterial(crypto, bytes, extractable);
   } finally {
     bytes.fill(0);
   }

@@ -211,25 +211,30 @@ export class Keyring {
     return this.#addKey(input, 'EXTERNAL', { material: input.material });
   }
 
-  /** Creates a key with random material from the WebCrypto generator (non-extractable). */
+  /**
+   * Creates a key with random material from the WebCrypto generator: non-extractable, unless
+   * `extractable: true` asks for a key that `exportKeys` can back up.
+   */
   async createKey(input: CreateKeyInput = {}): Promise<KeyMetadata> {
-    checkObject(input, 'createKey takes { keyId?, keySpec?, aliases?, description? }');
+    checkObject(input, 'createKey takes { keyId?, keySpec?, aliases?, description?, extractable? }');
     const spec = input.keySpec === 'SYMMETRIC_DEFAULT' || input.keySpec === undefined ? 'AES_256' : input.keySpec;
     check(DATA_KEY_SPECS.includes(spec), `keySpec must be one of SYMMETRIC_DEFAULT, ${DATA_KEY_SPECS.join(', ')}`);
-    return this.#addKey(input, 'AWS_KMS', { spec });
+    const extractable = input.extractable ?? false;
+    check(typeof extractable === 'boolean', 'extractable must be true or false');
+    return this.#addKey(input, 'AWS_KMS', { spec }, extractable);
   }
 
   /**
    * Material made into a new version of `keyId`: random material of a spec, or the caller's,
-   * imported; for a store that keeps material sealed, sealed under the root key. Bytes the keyring
-   * made or decoded are zeroed.
+   * imported (bytes and JWKs extractable when `extractable`); for a store that keeps material
+   * sealed, sealed under the root key. Bytes the keyring made or decoded are zeroed.
    */
-  async #newVersion(keyId: string, source: MaterialSource): Promise<{ version: KeyVersion; material: MaterialKey }> {
+  async #newVersion(keyId: string, source: MaterialSource, extractable: boolean): Promise<{ version: KeyVersion; material: MaterialKey }> {
     let bytes: Uint8Array | undefined;
     if ('spec' in source) bytes = randomBytes(this.#crypto, lengthOfSpec(source.spec));
     else if (this.#sealsMaterial) bytes = await this.#materialBytes(source.material);
     try {
-      const material = await importMaterial(this.#crypto, bytes ?? (source as { material: KeyMaterial }).material);
+      const material = await importMaterial(this.#crypto, bytes ?? (source as { material: KeyMaterial }).material, extractable);
       let identity;
       try {
         identity = await materialIdentity(this.#crypto, keyId, material.cryptoKey);
@@ -258,7 +263,7 @@ export class Keyring {
     return asBytes(material, 'material').slice();
   }
 
-  async #addKey(input: ImportKeyInput | CreateKeyInput, origin: KeyRecord['origin'], source: MaterialSource): Promise<KeyMetadata> {
+  async #addKey(input: ImportKeyInput | CreateKeyInput, origin: KeyRecord['origin'], source: MaterialSource, extractable = false): Promise<KeyMetadata> {
     const keyId = input.keyId ?? randomUuid(this.#crypto);
     checkKeyId(keyId);
     check(input.aliases === undefined || Array.isArray(input.aliases), 'aliases must be an array of alias names');
@@ -267,7 +272,7 @@ export class Keyring {
     aliases.forEach(checkAliasName);
     const description = input.description ?? '';
     check(typeof description === 'string' && description.length <= 8192, 'description must be a string of at most 8,192 characters');
-    const { version, material } = await this.#newVersion(keyId, source);
+    const { version, material } = await this.#newVersion(keyId, source, extractable);
     const record: KeyRecord = {
       keyId,
       arn: keyArn(this.#scope, keyId),
@@ -314,7 +319,8 @@ export class Keyring {
   async rotateKey(keyId: string, input: RotateKeyInput = {}): Promise<KeyVersionResult> {
     const record = this.#enabledKey(keyId);
     checkObject(input, 'rotateKey takes (keyId, { material? })');
-    const { version, material } = await this.#newVersion(record.keyId, input.material === undefined ? { spec: record.keySpec } : { material: input.material });
+    // Material made or decoded here follows the key: an extractable key stays exportable.
+    const { version, material } = await this.#newVersion(record.keyId, input.material === undefined ? { spec: record.keySpec } : { material: input.material }, record.extractable);
     check(material.keySpec === record.keySpec, `key ${record.keyId} is ${record.keySpec}; new material must be the same size, not ${material.keySpec}`);
     return this.#records.mutate(() => {
       // Checked when the change is made: a key disabled meanwhile is not rotated.

@@ -60,11 +60,21 @@ export interface CreateKeyInput {
   keySpec?: AesKeySpec | 'SYMMETRIC_DEFAULT';
   aliases?: readonly string[];
   description?: string;
+  /**
+   * Make the material extractable, so that `exportKeys` can put the key in a backup bundle; its
+   * rotations then make extractable material too. Default `false`: a non-extractable `CryptoKey`
+   * that no code can read. An extractable key can be read by any code that can use the keyring
+   * (`crypto.subtle.exportKey`): choose it only for keys you intend to back up or move.
+   */
+  extractable?: boolean;
 }
 
 /** Input of `Keyring.rotateKey`. */
 export interface RotateKeyInput {
-  /** New material of the key's size. Default: random material from the WebCrypto generator. */
+  /**
+   * New material of the key's size. Default: random material from the WebCrypto generator. Random
+   * material, bytes and JWKs are extractable when the key is (`describeKey(…).extractable`).
+   */
   material?: KeyMaterial;
 }
 

@@ -59,12 +59,13 @@ export function engineCannot(what: string, cause: unknown): KmsError {
 }
 
 /**
- * Imports raw AES key bytes (16, 24 or 32) as a non-extractable AES-GCM key. WebCrypto copies the
- * bytes. An engine that lacks the key size (Chromium has no AES-192) gives `UnsupportedOperationException`.
+ * Imports raw AES key bytes (16, 24 or 32) as an AES-GCM key, non-extractable unless asked (keys
+ * meant for export bundles). WebCrypto copies the bytes. An engine that lacks the key size
+ * (Chromium has no AES-192) gives `UnsupportedOperationException`.
  */
-export async function importAesGcmKey(crypto: Crypto, material: Uint8Array): Promise<CryptoKey> {
+export async function importAesGcmKey(crypto: Crypto, material: Uint8Array, extractable = false): Promise<CryptoKey> {
   try {
-    return await crypto.subtle.importKey('raw', bufferSource(material), { name: 'AES-GCM' }, false, KEY_USAGES);
+    return await crypto.subtle.importKey('raw', bufferSource(material), { name: 'AES-GCM' }, extractable, KEY_USAGES);
   } catch (cause) {
     throw engineCannot(`import a ${material.length * 8}-bit AES-GCM key`, cause);
   }

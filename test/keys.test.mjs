@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Keyring, RawAesKeyring, base64, open, seal } from '../src/index.ts';
+import { Keyring, MemoryKeyStore, RawAesKeyring, base64, open, seal } from '../src/index.ts';
 import { crypto, has } from './support/env.mjs';
 import { TEST_KEY_ID, rejects, sameBytes, testKeyBytes, testKeyring } from './support/helpers.mjs';
 
@@ -123,6 +123,20 @@ importing('createKey makes random, non-extractable keys: AES_256 by default', as
   const c = await ring.createKey({ keySpec: 'AES_128' });
   assert.is(c.keySpec, 'AES_128');
   await rejects(ring.createKey({ keySpec: 'AES_512' }), 'ValidationException', /keySpec/);
+});
+
+importing('createKey({ extractable: true }) keeps extractable CryptoKeys, and the key\'s rotations make extractable material too', async () => {
+  const store = new MemoryKeyStore();
+  const ring = await Keyring.open({ store, crypto });
+  assert.is((await ring.createKey({ keyId: 'backed-up', extractable: true })).extractable, true);
+  await ring.rotateKey('backed-up');
+  await ring.rotateKey('backed-up', { material: testKeyBytes() });
+  await ring.createKey({ keyId: 'locked' });
+  await ring.rotateKey('locked');
+  const stored = (await store.load()).filter((r) => r.kind === 'key').map((r) => [r.id, r.value.versions.map((v) => v.material.extractable)]);
+  assert.equal(stored, [['backed-up', [true, true, true]], ['locked', [false, false]]]);
+  await rejects(ring.createKey({ extractable: 'yes' }), 'ValidationException', /extractable/);
+  ring.close();
 });
 
 importing('a taken key id or alias is an AlreadyExistsException, also for concurrent imports', async () => {
