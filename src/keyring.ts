@@ -3,6 +3,7 @@ import { decode } from './base64.js';
 import { MAX_BLOB_PLAINTEXT, type ParsedBlob, parseBlob } from './blob.js';
 import { asBytes, timingSafeEqual } from './bytes.js';
 import { type AdditionalData, checkAdditionalData, encodeAdditionalData } from './context.js';
+import { type OpenedBundle, makeBundle, openBundle } from './bundle.js';
 import { KmsError, check } from './errors.js';
 import { checkObject } from './plain.js';
 import {
@@ -15,20 +16,24 @@ import {
   parseKeyReference,
   randomUuid,
 } from './identifiers.js';
-import { type MaterialKey, importMaterial, isBinary, jwkBytes, lengthOfSpec, materialIdentity } from './key-material.js';
+import { type MaterialIdentity, type MaterialKey, importMaterial, isBinary, jwkBytes, lengthOfSpec, materialIdentity } from './key-material.js';
 import { type Change, type KeyRecord, type KeyVersion, KeyRecords, keyVersion, storedKey } from './keyring-records.js';
 import { type RootKey, importRootKey, sealMaterial, unsealMaterial } from './stores/sealed-material.js';
 import type { KeyStore, KeyStoreWrite, StoredKeyVersion, StoredMaterial } from './stores/types.js';
 import type {
   AesKeySpec,
   AliasListEntry,
+  BundleProtection,
   CreateKeyInput,
   DecryptInput,
   DecryptResult,
   EncryptInput,
+  ExportKeysOptions,
   GenerateDataKeyInput,
   GenerateDataKeyResult,
   ImportKeyInput,
+  ImportKeysOptions,
+  KeyBundle,
   KeyListEntry,
   KeyMaterial,
   KeyMetadata,
@@ -241,13 +246,25 @@ export class Keyring {
       } catch (cause) {
         throw new KmsError('ValidationException', "the key material cannot be used with this keyring's WebCrypto", { cause });
       }
-      const stored: StoredMaterial = this.#sealsMaterial
-        ? await sealMaterial(this.#crypto, this.#rootKey!, bytes!, { keyId, versionId: identity.versionId, keyMaterialId: identity.keyMaterialId })
-        : material.cryptoKey;
-      return { version: keyVersion(keyId, identity, material.cryptoKey, stored, new Date(), this.#records.firstReservation), material };
+      return { version: await this.#keyVersion(keyId, identity, material.cryptoKey, bytes, new Date(), 0), material };
     } finally {
       bytes?.fill(0);
     }
+  }
+
+  /**
+   * A version in memory, its material as the store keeps it (sealed under the root key when the
+   * store seals: then `bytes` are the material), counting on from `count` encryptions already made.
+   */
+  async #keyVersion(keyId: string, identity: MaterialIdentity, cryptoKey: CryptoKey, bytes: Uint8Array | undefined, creationDate: Date, count: number): Promise<KeyVersion> {
+    const stored: StoredMaterial = this.#sealsMaterial
+      ? await sealMaterial(this.#crypto, this.#rootKey!, bytes!, { keyId, versionId: identity.versionId, keyMaterialId: identity.keyMaterialId })
+      : cryptoKey;
+    // Reserved as a new version would be, on top of the count; none available past the bound.
+    const reserved = Math.max(count, Math.min(count + this.#records.firstReservation, this.#maxEncryptions));
+    const version = keyVersion(keyId, identity, cryptoKey, stored, creationDate, reserved);
+    version.available = reserved - count;
+    return version;
   }
 
   /** The bytes of caller material, for sealing: a copy of bytes, a JWK's, an extractable CryptoKey's. */
@@ -273,31 +290,35 @@ export class Keyring {
     const description = input.description ?? '';
     check(typeof description === 'string' && description.length <= 8192, 'description must be a string of at most 8,192 characters');
     const { version, material } = await this.#newVersion(keyId, source, extractable);
-    const record: KeyRecord = {
-      keyId,
-      arn: keyArn(this.#scope, keyId),
-      description,
-      creationDate: version.creationDate,
-      origin,
-      keySpec: material.keySpec,
-      extractable: material.extractable,
-      enabled: true,
-      versions: [version],
-      revision: 0,
-    };
-    // Checked when the change is made, after the awaits: concurrent imports cannot both take an id or alias.
+    const [added] = await this.#addKeys([
+      { keyId, description, creationDate: version.creationDate, origin, keySpec: material.keySpec, extractable: material.extractable, enabled: true, versions: [version], aliases },
+    ]);
+    return added!;
+  }
+
+  /**
+   * Adds keys and their aliases in one change: all of them, or none when a key id or alias is
+   * taken (`AlreadyExistsException`). Checked when the change is made, after the awaits:
+   * concurrent imports cannot both take an id or alias.
+   */
+  #addKeys(keys: ReadonlyArray<Omit<KeyRecord, 'arn' | 'revision'> & { readonly aliases: readonly string[] }>): Promise<KeyMetadata[]> {
+    const added = keys.map(({ aliases, ...fields }): { record: KeyRecord; aliases: readonly string[] } => ({ record: { ...fields, arn: keyArn(this.#scope, fields.keyId), revision: 0 }, aliases }));
     return this.#records.mutate(() => {
-      if (this.#records.keys.has(keyId) || this.#records.unreadable.has(keyId)) throw new KmsError('AlreadyExistsException', `key ${keyId} already exists`);
-      this.#checkAliasesFree(aliases);
+      for (const { record } of added) {
+        if (this.#records.keys.has(record.keyId) || this.#records.unreadable.has(record.keyId)) throw new KmsError('AlreadyExistsException', `key ${record.keyId} already exists`);
+      }
+      this.#checkAliasesFree(added.flatMap(({ aliases }) => aliases));
       return {
-        writes: [
-          { kind: 'key', id: keyId, expectedRevision: 0, value: storedKey(record) },
-          ...aliases.map((aliasName): KeyStoreWrite => ({ kind: 'alias', id: aliasName, expectedRevision: 0, value: { aliasName, targetKeyId: keyId } })),
-        ],
+        writes: added.flatMap(({ record, aliases }): KeyStoreWrite[] => [
+          { kind: 'key', id: record.keyId, expectedRevision: 0, value: storedKey(record) },
+          ...aliases.map((aliasName): KeyStoreWrite => ({ kind: 'alias', id: aliasName, expectedRevision: 0, value: { aliasName, targetKeyId: record.keyId } })),
+        ]),
         apply: () => {
-          this.#records.keys.set(keyId, record);
-          for (const alias of aliases) this.#records.aliases.set(alias, { targetKeyId: keyId, revision: 0 });
-          return this.#metadata(record);
+          for (const { record, aliases } of added) {
+            this.#records.keys.set(record.keyId, record);
+            for (const alias of aliases) this.#records.aliases.set(alias, { targetKeyId: record.keyId, revision: 0 });
+          }
+          return added.map(({ record }) => this.#metadata(record));
         },
       };
     });
@@ -408,6 +429,118 @@ export class Keyring {
         },
       };
     });
+  }
+
+  // ── export bundles ─────────────────────────────────────────────────────────
+
+  /**
+   * Exports keys (every key, or those `keyIds` names) to a bundle, for a backup or to move them to
+   * another keyring: each key's metadata, state, aliases and versions, every version's material
+   * wrapped under `protection`, and the whole bundle authenticated. The bundle is JSON data:
+   * `JSON.stringify` it to keep it. With a store, the keyring loads it first, so the bundle holds
+   * every writer's versions. Only material that can be read exports: keys made with
+   * `createKey({ extractable: true })` or imported as an extractable `CryptoKey`, and, in a keyring
+   * whose store seals material under a root key, every key (whoever holds the root key and the
+   * store can recover the material anyway).
+   * @throws `UnsupportedOperationException` for a key with non-extractable material (nothing is
+   *   exported) or where the engine cannot derive a passphrase's key; `ValidationException` for a
+   *   malformed protection or option; `NotFoundException` for a key `keyIds` names that is not here;
+   *   `InvalidCiphertextException` for a key in the store that cannot be read.
+   */
+  async exportKeys(protection: BundleProtection, options: ExportKeysOptions = {}): Promise<KeyBundle> {
+    checkObject(options, 'exportKeys takes (protection, { keyIds? })');
+    const { keyIds } = options;
+    check(keyIds === undefined || Array.isArray(keyIds), 'keyIds must be an array of key ids, key ARNs or alias names');
+    await this.#records.reload();
+    const [unreadable] = this.#records.unreadable;
+    // A backup that silently lacked a key would be found out only when it is needed.
+    if (keyIds === undefined && unreadable) {
+      throw new KmsError('InvalidCiphertextException', `${unreadable[0]} is in the store but cannot be read (${unreadable[1]}), so it cannot be exported: name the keys to export in keyIds`);
+    }
+    const records = keyIds === undefined ? [...this.#records.keys.values()] : [...new Set(keyIds.map((keyId) => this.#key(keyId)))];
+    const keys = records.map((record) => ({
+      keyId: record.keyId,
+      description: record.description,
+      origin: record.origin,
+      keySpec: record.keySpec,
+      extractable: record.extractable,
+      enabled: record.enabled,
+      creationDate: record.creationDate.toISOString(),
+      aliases: this.listAliases(record.keyId).map((alias) => alias.aliasName),
+      versions: record.versions.map((version) => ({
+        versionId: version.versionId,
+        keyMaterialId: version.keyMaterialId,
+        creationDate: version.creationDate.toISOString(),
+        encryptionCount: version.reserved - version.available,
+        material: this.#exportable(record, version),
+      })),
+    }));
+    return makeBundle(this.#crypto, protection, { region: this.region, accountId: this.accountId, keys });
+  }
+
+  /** How a version's material is read for a bundle (unsealed, or exported from an extractable CryptoKey); else the refusal. */
+  #exportable(record: KeyRecord, version: KeyVersion): () => Promise<Uint8Array> {
+    const { material } = version;
+    if (!isCryptoKey(material)) {
+      return () => unsealMaterial(this.#crypto, this.#rootKey, material, { keyId: record.keyId, versionId: version.versionId, keyMaterialId: version.keyMaterialId });
+    }
+    if (!material.extractable) {
+      throw new KmsError(
+        'UnsupportedOperationException',
+        `key ${record.keyId} version ${version.versionId} cannot be exported: its material is a non-extractable CryptoKey, which WebCrypto never reveals (that is what protects it). ` +
+          'Create keys you mean to back up with createKey({ extractable: true }), or import them as extractable CryptoKeys; name the other keys in keyIds to export them',
+      );
+    }
+    return () => this.#materialBytes(material);
+  }
+
+  /**
+   * Imports a bundle's keys into a new keyring: in memory, or opened on `options.store` and written
+   * through it. `region` and `accountId` default to the bundle's, so that the keys keep their ARNs
+   * (and messages `seal` wrapped under them still open). Nothing is imported, and nothing written
+   * to the store, unless the whole bundle verifies.
+   * @throws as {@link Keyring.importKeys | keyring.importKeys}, and as {@link Keyring.open} for the store.
+   */
+  static async importKeys(bundle: KeyBundle | string, protection: BundleProtection, options: ImportKeysOptions = {}): Promise<Keyring> {
+    checkObject(options, 'Keyring.importKeys takes (bundle, protection, { store?, rootKey?, crypto?, region?, accountId?, maxEncryptionsPerKeyVersion? })');
+    const { store, ...rest } = options;
+    return openBundle(resolveCrypto(options.crypto), bundle, protection, async (opened) => {
+      const scope = { region: options.region ?? opened.region, accountId: options.accountId ?? opened.accountId };
+      const keyring = store === undefined ? new Keyring({ ...rest, ...scope }) : await Keyring.open({ ...rest, ...scope, store });
+      try {
+        await keyring.#import(opened);
+      } catch (error) {
+        keyring.close();
+        throw error;
+      }
+      return keyring;
+    });
+  }
+
+  /**
+   * Imports a bundle's keys, with their aliases, into this keyring (written through its store),
+   * under this keyring's region and account: all of them or none.
+   * @throws `ValidationException` for what is not a bundle, a malformed one, or the other kind of
+   *   protection; `InvalidCiphertextException` for a wrong passphrase or wrapping key, or a bundle
+   *   changed after it was made; `UnsupportedOperationException` for a bundle of a newer format, or
+   *   a key or derivation the engine cannot do; `AlreadyExistsException` for a key id or alias
+   *   this keyring has.
+   */
+  async importKeys(bundle: KeyBundle | string, protection: BundleProtection): Promise<KeyMetadata[]> {
+    return openBundle(this.#crypto, bundle, protection, (opened) => this.#import(opened));
+  }
+
+  /** A verified bundle's keys added, each version sealed when the store seals, counting on from its encryptions. */
+  async #import(opened: OpenedBundle): Promise<KeyMetadata[]> {
+    const keys = [];
+    for (const { versions, creationDate, ...fields } of opened.keys) {
+      const made: KeyVersion[] = [];
+      for (const version of versions) {
+        made.push(await this.#keyVersion(fields.keyId, version.identity, version.cryptoKey, version.bytes, new Date(version.creationDate), version.encryptionCount));
+      }
+      keys.push({ ...fields, creationDate: new Date(creationDate), versions: made });
+    }
+    return this.#addKeys(keys);
   }
 
   /** Metadata of a key (never its material). @throws `NotFoundException`. */

@@ -78,6 +78,97 @@ export interface RotateKeyInput {
   material?: KeyMaterial;
 }
 
+/**
+ * What protects an export bundle: a 256-bit AES wrapping key (32 bytes, a JWK or an AES-GCM
+ * `CryptoKey` with `encrypt` and `decrypt` usages), or a passphrase from which PBKDF2-SHA-256
+ * derives one. `iterations` (export only; importing reads it from the bundle): 600,000 to
+ * 10,000,000, default 600,000.
+ */
+export type BundleProtection = { wrappingKey: KeyMaterial } | { passphrase: string; iterations?: number };
+
+/** Options of `keyring.exportKeys`. */
+export interface ExportKeysOptions {
+  /** The keys to export (ids, ARNs, alias names or alias ARNs). Default: every key. */
+  keyIds?: readonly string[];
+}
+
+/**
+ * Options of `Keyring.importKeys`: those of `Keyring.open`, with the store optional (without one,
+ * the keys are imported into a keyring in memory). `region` and `accountId` default to the
+ * bundle's, so that ARNs stay the same.
+ */
+export interface ImportKeysOptions extends Omit<KeyringOpenOptions, 'store'> {
+  /** A store to import into, through a keyring opened on it. */
+  store?: KeyStore;
+}
+
+/**
+ * An export bundle, as `exportKeys` returns it: JSON data (`JSON.stringify` it to save it).
+ * Byte-level format: docs/format.md, "Export bundles".
+ */
+export interface KeyBundle {
+  format: 'webkms-key-bundle';
+  /** The bundle format version: 1. */
+  version: number;
+  /** When the bundle was made, ISO 8601. */
+  exportedAt: string;
+  /** The region and account of the keyring that made it (a new keyring takes them by default). */
+  region: string;
+  accountId: string;
+  protection: KeyBundleProtection;
+  keys: KeyBundleKey[];
+  /** base64url: the 12-byte AES-GCM IV of `tag`. */
+  iv: string;
+  /** base64url: the 16-byte AES-GCM tag over every other member of the bundle. */
+  tag: string;
+}
+
+/** How a bundle's key is found: from a passphrase, or the caller's wrapping key. */
+export type KeyBundleProtection =
+  | {
+      kind: 'passphrase';
+      /** The wrapping algorithm: AES-256-GCM. */
+      alg: 'A256GCM';
+      kdf: 'PBKDF2-SHA-256';
+      iterations: number;
+      /** base64url: 16 random bytes, new for every bundle. */
+      salt: string;
+      /** 64 hex characters naming the bundle key (a key check value, not the key). */
+      wrappingKeyId: string;
+    }
+  | { kind: 'wrappingKey'; alg: 'A256GCM'; wrappingKeyId: string };
+
+/** A key in a bundle. */
+export interface KeyBundleKey {
+  keyId: string;
+  description: string;
+  origin: 'AWS_KMS' | 'EXTERNAL';
+  keySpec: AesKeySpec;
+  /** Whether the imported key's material is extractable again. */
+  extractable: boolean;
+  enabled: boolean;
+  /** ISO 8601. */
+  creationDate: string;
+  /** The aliases pointing at the key. */
+  aliases: string[];
+  /** Oldest first; the last is the primary version. */
+  versions: KeyBundleVersion[];
+}
+
+/** A key version in a bundle. */
+export interface KeyBundleVersion {
+  versionId: string;
+  keyMaterialId: string;
+  /** ISO 8601. */
+  creationDate: string;
+  /** Encryptions made (or reserved) under this version: the importing keyring counts on from it. */
+  encryptionCount: number;
+  /** base64url: the 12-byte AES-GCM IV of `material`. */
+  iv: string;
+  /** base64url: the material, AES-256-GCM-wrapped under the bundle key, then the 16-byte tag. */
+  material: string;
+}
+
 /** One version of a master key. */
 export interface KeyVersionMetadata {
   versionId: string;
