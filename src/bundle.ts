@@ -119,7 +119,7 @@ const tagAad = (body: object): Uint8Array => utf8(canonicalJson(body));
  * Makes a bundle of `source`'s keys under `protection`. Each version's material is read, wrapped
  * and zeroed in turn.
  * @throws `ValidationException` for a malformed protection, `UnsupportedOperationException` where
- *   the engine cannot derive the key (Cloudflare Workers stop PBKDF2 at 100,000 iterations).
+ *   the engine cannot derive the key (Cloudflare's hosted Workers may stop PBKDF2 at 100,000 iterations).
  */
 export async function makeBundle(crypto: Crypto, protection: BundleProtection, source: BundleSource): Promise<KeyBundle> {
   const caller = given(protection);

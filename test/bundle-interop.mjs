@@ -1,10 +1,10 @@
 // Export bundles across engines, for the interop matrix (run by the harness like test/interop.mjs):
-// every engine exports a keyring under a fixed public wrapping key and, where its PBKDF2 allows
-// 600,000 iterations, a fixed public passphrase, with blobs and a sealed message made under the
-// keys; then every engine imports what each made and opens those. A bundle made in Chromium
-// imports in Deno, one made in workerd in WebKit, and so on. Everything crossing engines is JSON.
-import { Keyring, KmsError, base64, open, seal } from '../src/index.ts';
-import { KNOWN_DIFFERENCES, engine, has } from './support/env.mjs';
+// every engine exports a keyring under a fixed public wrapping key and a fixed public passphrase,
+// with blobs and a sealed message made under the keys; then every engine imports what each made
+// and opens those. A bundle made in Chromium imports in Deno, one made in workerd in WebKit, and
+// so on. Everything crossing engines is JSON.
+import { Keyring, base64, open, seal } from '../src/index.ts';
+import { engine } from './support/env.mjs';
 
 // Public on purpose: every engine needs them.
 const WRAPPING_KEY = Uint8Array.from({ length: 32 }, (_, i) => (i * 23 + 11) & 255);
@@ -24,7 +24,7 @@ function facts(keyring) {
 }
 
 /**
- * Phase 1: `{ byKey, byPassphrase (null where this engine cannot derive the key), blobs, message, facts }`
+ * Phase 1: `{ byKey, byPassphrase, blobs, message, facts }`
  * of a keyring with a rotated 256-bit key (two aliases, a description in three scripts) and a
  * disabled 128-bit key.
  */
@@ -45,7 +45,7 @@ export async function produce(crypto) {
   const message = base64.encode(await seal(keyring, MESSAGE, { keyId: 'alias/interop-2', encryptionContext: CONTEXT }));
   return {
     byKey: await keyring.exportKeys({ wrappingKey: WRAPPING_KEY }),
-    byPassphrase: has('pbkdf2Iterations600k') ? await keyring.exportKeys({ passphrase: PASSPHRASE }) : null,
+    byPassphrase: await keyring.exportKeys({ passphrase: PASSPHRASE }),
     blobs,
     message,
     facts: facts(keyring),
@@ -66,11 +66,7 @@ async function check(crypto, produced, bundle, protection) {
   if (message !== MESSAGE) throw new Error('the sealed message opened to other bytes');
 }
 
-/**
- * Phase 2: per producer, one check for its wrapping-key bundle and one for its passphrase bundle.
- * Where the producer or this engine cannot derive a key at 600,000 iterations, the check is that
- * KNOWN_DIFFERENCES says so, and that importing is refused with UnsupportedOperationException.
- */
+/** Phase 2: per producer, one check for its wrapping-key bundle and one for its passphrase bundle (given decomposed: NFC is what counts). */
 export async function consume(crypto, producedByEngine) {
   const result = { passed: 0, failed: 0, failures: [] };
   const tally = async (name, run) => {
@@ -84,16 +80,7 @@ export async function consume(crypto, producedByEngine) {
   };
   for (const [producer, produced] of Object.entries(producedByEngine)) {
     await tally(`bundles: ${producer} → ${engine} under a wrapping key`, () => check(crypto, produced, produced.byKey, { wrappingKey: WRAPPING_KEY }));
-    await tally(`bundles: ${producer} → ${engine} under a passphrase`, async () => {
-      if (produced.byPassphrase === null) {
-        if (!(producer in KNOWN_DIFFERENCES.pbkdf2Iterations600k)) throw new Error(`${producer} published no passphrase bundle`);
-        return;
-      }
-      const protection = { passphrase: PASSPHRASE.normalize('NFD') };
-      if (has('pbkdf2Iterations600k')) return check(crypto, produced, produced.byPassphrase, protection);
-      const refusal = await Keyring.importKeys(produced.byPassphrase, protection, { crypto }).then(() => undefined, (error) => error);
-      if (!(refusal instanceof KmsError && refusal.name === 'UnsupportedOperationException')) throw new Error(`expected UnsupportedOperationException, got ${refusal?.name}`);
-    });
+    await tally(`bundles: ${producer} → ${engine} under a passphrase`, () => check(crypto, produced, produced.byPassphrase, { passphrase: PASSPHRASE.normalize('NFD') }));
   }
   return result;
 }

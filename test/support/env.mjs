@@ -17,10 +17,6 @@ export const KNOWN_DIFFERENCES = {
   aes192: {
     chromium: 'Blink never implemented 192-bit AES in WebCrypto (importKey throws OperationError)',
   },
-  // PBKDF2-SHA-256 at 600,000 iterations: the least a passphrase export bundle uses (OWASP, 2023).
-  pbkdf2Iterations600k: {
-    workerd: 'Cloudflare Workers refuse PBKDF2 above 100,000 iterations: their CPU time limit cannot interrupt a derivation (workerd#1346)',
-  },
   requestBodyStream: {
     firefox: 'Gecko\'s Request has no body stream, and a ReadableStream is no Request body there',
   },
