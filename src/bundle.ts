@@ -15,9 +15,9 @@ import { IV_LENGTH, TAG_LENGTH, aesGcmDecrypt, aesGcmEncrypt, bufferSource, engi
 const FORMAT = 'webkms-key-bundle';
 /** The bundle format this webkms writes, and the newest it reads. */
 const VERSION = 1;
-/** PBKDF2-SHA-256 iterations: OWASP's figure for 2023 at the least, and at most what takes seconds, not hours. */
-export const MIN_ITERATIONS = 600_000;
-export const MAX_ITERATIONS = 10_000_000;
+// PBKDF2-SHA-256 iterations: OWASP's figure for 2023 at the least, and at most what takes seconds, not hours.
+const MIN_ITERATIONS = 600_000;
+const MAX_ITERATIONS = 10_000_000;
 const SALT_LENGTH = 16;
 /** materialIdentity's key id for the bundle key's check value (a key id cannot hold spaces). */
 const KEY_CHECK_LABEL = 'webkms bundle key';
