@@ -107,15 +107,20 @@ trip('the wrapping key may be 32 bytes, a JWK or an AES-GCM CryptoKey: the same 
   await opensAll(await Keyring.importKeys(bundles[2], { wrappingKey: jwk }, { crypto }), blobs);
 });
 
-trip('the bundle is JSON data: its JSON text imports alike, and no key material shows in it', async () => {
+trip('the bundle is JSON data: its JSON text imports alike, also re-indented and re-escaped, and no key material shows in it', async () => {
   const { keyring, blobs } = await sourceKeyring();
-  const text = JSON.stringify(await keyring.exportKeys(byKey));
+  const bundle = await keyring.exportKeys(byKey);
+  const text = JSON.stringify(bundle);
   for (const shown of [toHex(IMPORTED_BYTES), base64.encode(IMPORTED_BYTES), base64.encode(IMPORTED_BYTES, { alphabet: 'base64url' }), toHex(WRAPPING_KEY)]) {
     assert.not.ok(text.includes(shown), 'the material is wrapped, never in the clear');
   }
   const imported = await Keyring.importKeys(text, byKey, { crypto });
   assert.equal(facts(imported), facts(keyring));
   await opensAll(imported, blobs);
+  // The tag covers values, not text: another tool's formatting of the same JSON verifies.
+  const reformatted = JSON.stringify(bundle, null, 2).replace('—', '\\u2014').replace('"keyId": "app"', '"keyId": "\\u0061pp"');
+  assert.ok(reformatted.includes('\\u2014') && reformatted.includes('\\u0061pp'), 'the text really is re-escaped');
+  assert.equal(facts(await Keyring.importKeys(reformatted, byKey, { crypto })), facts(keyring));
 });
 
 trip('Keyring.importKeys into a MemoryKeyStore writes the keys through: a keyring opened on the store later has them', async () => {
@@ -164,6 +169,16 @@ trip('keyring.importKeys adds a bundle\'s keys to a keyring, under its region an
   assert.equal(added.map((meta) => [meta.keyId, meta.arn]), [['app', 'arn:aws:kms:us-east-1:000000000000:key/app'], ['imported', 'arn:aws:kms:us-east-1:000000000000:key/imported']]);
   assert.equal(target.listKeys().map((k) => k.keyId), ['own', 'app', 'imported']);
   await opensAll(target, blobs);
+});
+
+trip('a key in the store that cannot be read (sealed under another root key) stops an export of every key, not of the others named', async () => {
+  const store = new JsonMemoryKeyStore();
+  const keyring = await Keyring.open({ store, crypto, rootKey: TEST_ROOT_KEY });
+  await keyring.createKey({ keyId: 'mine', extractable: true });
+  const stranger = await Keyring.open({ store, crypto, rootKey: OTHER_KEY });
+  await stranger.createKey({ keyId: 'theirs' });
+  await rejects(keyring.exportKeys(byKey), 'InvalidCiphertextException', /theirs is in the store but cannot be read.*keyIds/);
+  assert.equal((await keyring.exportKeys(byKey, { keyIds: ['mine'] })).keys.map((k) => k.keyId), ['mine']);
 });
 
 trip('keyIds exports only the keys named (by id, alias or ARN), each once, with their aliases; a key not here is NotFoundException', async () => {
