@@ -449,8 +449,9 @@ export class Keyring {
    */
   async exportKeys(protection: BundleProtection, options: ExportKeysOptions = {}): Promise<KeyBundle> {
     checkObject(options, 'exportKeys takes (protection, { keyIds? })');
-    const { keyIds } = options;
-    check(keyIds === undefined || Array.isArray(keyIds), 'keyIds must be an array of key ids, key ARNs or alias names');
+    check(options.keyIds === undefined || Array.isArray(options.keyIds), 'keyIds must be an array of key ids, key ARNs or alias names');
+    // Copied at the call: the caller's array may change while the store loads.
+    const keyIds = options.keyIds && [...options.keyIds];
     await this.#records.reload();
     const [unreadable] = this.#records.unreadable;
     // A backup that silently lacked a key would be found out only when it is needed.

@@ -188,6 +188,10 @@ trip('keyIds exports only the keys named (by id, alias or ARN), each once, with 
   assert.equal((await keyring.exportKeys(byKey, { keyIds: [] })).keys, []);
   await rejects(keyring.exportKeys(byKey, { keyIds: ['nope'] }), 'NotFoundException');
   await rejects(keyring.exportKeys(byKey, { keyIds: 'app' }), 'ValidationException', /keyIds/);
+  const keyIds = ['app'];
+  const pending = keyring.exportKeys(byKey, { keyIds });
+  keyIds.push('imported');
+  assert.equal((await pending).keys.map((k) => k.keyId), ['app'], 'keyIds is read at the call');
 });
 
 trip('encryption counts travel: the importing keyring counts on from them and refuses past its own bound', async () => {
