@@ -20,7 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ensureNodeModules, ensureSystemPackages } from './install.mjs';
+import { ensureRootModules, ensureSystemPackages, ensureTools } from './install.mjs';
 import { killAll, withTimeout } from './procs.mjs';
 import { printReport } from './report.mjs';
 import { parseUvuReport } from './uvu-report.mjs';
@@ -75,7 +75,8 @@ async function pool(items, limit, task) {
 /** Install what is missing; returns the drivers of the engines that can run, and why others cannot. */
 async function prepare(selected) {
   fs.mkdirSync(OUT, { recursive: true });
-  ensureNodeModules(ROOT, OUT);
+  ensureRootModules(OUT);
+  ensureTools(OUT);
   const drivers = {};
   for (const engine of selected) drivers[engine] = await import(`./engines/${ENGINES[engine].driver}.mjs`);
   const needs = new Map(await Promise.all(selected.map(async (engine) => [engine, await drivers[engine].requirements(engine)])));

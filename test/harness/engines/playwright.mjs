@@ -13,11 +13,24 @@ const APT = { chromium: ['chromium'], firefox: ['firefox-esr'] };
 const LAUNCH_TIMEOUT = 60_000;
 
 let config;
+// The config's imports (@playwright/test) are test tools, in test/node_modules: resolved from
+// here (as imports, so ESM entries) and left to Node as file URLs, since the compiled config is
+// not under test/.
+const fromTestTools = {
+  name: 'from-test-tools',
+  setup(build) {
+    build.onResolve({ filter: /^[^./]/ }, (args) => ({ path: import.meta.resolve(args.path), external: true }));
+  },
+};
+
 /** playwright.config.ts, compiled next to the bundles (Node 20 cannot import TypeScript). */
 async function project(engine) {
   if (!config) {
     const outfile = path.join(ROOT, '.harness/playwright.config.mjs');
-    await esbuild.build({ entryPoints: [path.join(ROOT, 'playwright.config.ts')], outfile, format: 'esm', platform: 'node', logLevel: 'silent' });
+    await esbuild.build({
+      entryPoints: [path.join(ROOT, 'playwright.config.ts')], outfile, bundle: true, plugins: [fromTestTools],
+      format: 'esm', platform: 'node', logLevel: 'silent',
+    });
     config = (await import(pathToFileURL(outfile).href)).default;
   }
   const found = config.projects.find((p) => p.name === engine);
