@@ -3,7 +3,7 @@
 
 const indent = (text, by) => text.split('\n').map((line) => by + line).join('\n');
 
-/** `results`: [{ engine, version, passed, failed, skipped, seconds, failures, metrics }]; `notRun`: engine → why. */
+/** `results`: [{ engine, version, passed, failed, skipped, seconds, failures, skips?, metrics }]; `notRun`: engine → why. */
 export function printReport(results, notRun) {
   // A failure seen the same in several engines is printed once, with the engines' names.
   const failures = new Map();
@@ -18,6 +18,11 @@ export function printReport(results, notRun) {
   for (const { name, message, engines } of failures.values()) {
     console.log(`\n  [${engines.join(', ')}] ${name}\n${indent(message, '      ')}`);
   }
+
+  // Tests that did not run, each with its reason (the snippets a fixture marks as not runnable here).
+  const skips = results.flatMap(({ engine, skips: list = [] }) => list.map((skip) => ({ engine, ...skip })));
+  if (skips.length) console.log('\nSKIPPED');
+  for (const { engine, name, why } of skips) console.log(`  [${engine}] ${name}: ${why}`);
 
   // Counts the tests publish (test/support/metrics.mjs): engines with the same count on one line.
   const metrics = [...new Set(results.flatMap((r) => Object.keys(r.metrics)))].sort();

@@ -38,13 +38,18 @@ async function project(engine) {
   return found.use;
 }
 
+/** How playwright.config.ts launches `engine`'s browser: the browser type and its launch options. */
+export async function browserLaunch(engine) {
+  const { browserName, channel, headless, launchOptions } = await project(engine);
+  return { type: playwright[browserName], options: { ...launchOptions, channel, headless } };
+}
+
 export async function requirements(engine) {
   return { files: [(await project(engine)).launchOptions.executablePath], apt: APT[engine] };
 }
 
 export async function open(engine, { bundle }) {
-  const { browserName, channel, headless, launchOptions } = await project(engine);
-  const type = playwright[browserName];
+  const { type, options } = await browserLaunch(engine);
   const page = await servePage(engine, bundle);
   let server, browser;
   const close = async () => {
@@ -54,7 +59,7 @@ export async function open(engine, { bundle }) {
     await page.close();
   };
   try {
-    server = await type.launchServer({ ...launchOptions, channel, headless, host: '127.0.0.1', port: 0, timeout: LAUNCH_TIMEOUT });
+    server = await type.launchServer({ ...options, host: '127.0.0.1', port: 0, timeout: LAUNCH_TIMEOUT });
     track(server.process());
     browser = await type.connect(server.wsEndpoint(), { timeout: LAUNCH_TIMEOUT });
     const tab = await browser.newPage();
