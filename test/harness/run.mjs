@@ -224,7 +224,7 @@ async function main() {
     runEngines(Object.fromEntries(engines.map((e) => [e, drivers[e]])), tests, results),
     drivers.snippets && runSnippetChecks(drivers.snippets, results.get('snippets')),
   ]);
-  return printReport([...results.values()], notRun);
+  return printReport([...results.values()], notRun, path.join(OUT, 'summary.txt'));
 }
 
 // Stop what was started even on Ctrl-C or a crash of the runner itself.
