@@ -3,11 +3,11 @@
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { toolBin } from '../install.mjs';
 import { start, stop } from '../procs.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const CHILD = path.join(HERE, '../runtime/child.mjs');
-const BIN = path.resolve(HERE, '../../../node_modules/.bin');
 const MARK = '\u0001webkms '; // runtime/child.mjs prefixes its answers with this
 
 const COMMANDS = {
@@ -16,8 +16,8 @@ const COMMANDS = {
   // uvu's colour library reads these four variables as it loads; the bundle is the one file
   // imported at run time. Nothing else is allowed (no network, no writes, no other reads), and
   // no deno.lock is written into the repository.
-  deno: (bundle) => [path.join(BIN, 'deno'), ['run', '--no-prompt', '--no-lock', '--allow-env=FORCE_COLOR,NODE_DISABLE_COLORS,NO_COLOR,TERM', `--allow-read=${bundle}`]],
-  bun: () => [path.join(BIN, 'bun'), []],
+  deno: (bundle) => [toolBin('deno'), ['run', '--no-prompt', '--no-lock', '--allow-env=FORCE_COLOR,NODE_DISABLE_COLORS,NO_COLOR,TERM', `--allow-read=${bundle}`]],
+  bun: () => [toolBin('bun'), []],
 };
 
 export const requirements = (engine) => ({ files: [COMMANDS[engine]('')[0]], apt: [] });

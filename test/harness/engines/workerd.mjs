@@ -5,10 +5,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { toolBin } from '../install.mjs';
 import { freePort, start, stop, waitFor } from '../procs.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const WORKERD = path.resolve(HERE, '../../../node_modules/.bin/workerd');
+const WORKERD = toolBin('workerd');
 const WORKER = path.join(HERE, '../runtime/worker.mjs');
 // Plain Workers: no nodejs_compat, as the library promises to need nothing but WebCrypto.
 const COMPATIBILITY_DATE = '2026-11-01';
