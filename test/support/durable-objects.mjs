@@ -3,7 +3,8 @@
 // disk) to the Worker over RPC, so that the conformance suite runs keyrings in the Worker against
 // the real store in the object; and, as the README's example does, it holds a Keyring itself and
 // answers JSON requests (a key created through one request, workerd restarted, the next decrypts).
-import { DurableObjectKeyStore, Keyring, KmsError, base64, open, seal } from '../../src/index.ts';
+import { DurableObjectKeyStore, Keyring, base64 } from '../../src/index.ts';
+import { answer, failure, rethrow } from './keyring-requests.mjs';
 
 // ── in the object ────────────────────────────────────────────────────────────
 
@@ -46,29 +47,12 @@ function keyringOf(ctx, env) {
   return keyrings.get(ctx);
 }
 
-/** What the keyring object answers: { op, input } → the operation's result, bytes as base64. */
-const OPERATIONS = {
-  createKey: (keyring, input) => keyring.createKey(input),
-  rotateKey: (keyring, { keyId }) => keyring.rotateKey(keyId),
-  disableKey: (keyring, { keyId }) => keyring.disableKey(keyId),
-  describeKey: (keyring, { keyId }) => keyring.describeKey(keyId),
-  listAliases: (keyring) => keyring.listAliases(),
-  generateDataKey: (keyring, input) => keyring.generateDataKey(input),
-  encrypt: (keyring, { plaintext, ...input }) => keyring.encrypt({ ...input, plaintext: base64.decode(plaintext) }),
-  decrypt: (keyring, input) => keyring.decrypt(input),
-  seal: async (keyring, { keyId, text, encryptionContext }) => ({ message: await seal(keyring, text, { keyId, encryptionContext }) }),
-  open: async (keyring, { message, encryptionContext }) => ({ text: new TextDecoder().decode(await open(keyring, base64.decode(message), { encryptionContext })) }),
-};
-
-const asJson = (value) => JSON.stringify(value, (_, v) => (v instanceof Uint8Array ? base64.encode(v) : v));
-const failure = (error) => ({ name: error?.name ?? 'Error', message: String(error?.message ?? error), kms: error instanceof KmsError });
-
 globalThis.__WEBKMS_TEST_OBJECT = {
+  /** The keyring object: answers test/support/keyring-requests.mjs's requests. */
   async fetch(ctx, env, request) {
     try {
       const { op, input } = await request.json();
-      if (!Object.hasOwn(OPERATIONS, op)) throw new KmsError('ValidationException', `unknown op ${String(op).slice(0, 40)}`);
-      return new Response(asJson(await OPERATIONS[op](await keyringOf(ctx, env), input ?? {})), { headers: { 'content-type': 'application/json' } });
+      return new Response(await answer(await keyringOf(ctx, env), op, input), { headers: { 'content-type': 'application/json' } });
     } catch (error) {
       return Response.json({ error: failure(error) }, { status: 400 });
     }
@@ -92,16 +76,10 @@ const stub = (object) => {
   return namespace.get(namespace.idFromName(object));
 };
 
-// A KmsError thrown in the object is one here too (RPC would keep only the message).
-const rethrow = ({ name, message, kms }) => {
-  if (kms) throw new KmsError(name, message);
-  throw Object.assign(new Error(message), { name });
-};
-
-/** Calls a store call of `object` on the store under `prefix`. */
+/** Calls a store call of `object` on the store under `prefix`; a KmsError there is one here (RPC would keep only the message). */
 export async function storeCall(object, name, prefix, ...args) {
-  const answer = await stub(object).invoke(name, [prefix, ...args]);
-  return answer.ok ? answer.value : rethrow(answer.error);
+  const reply = await stub(object).invoke(name, [prefix, ...args]);
+  return reply.ok ? reply.value : rethrow(reply.error);
 }
 
 /** A KeyStore whose every call is the DurableObjectKeyStore's under `prefix` in `object`, over RPC. */
@@ -117,7 +95,7 @@ export async function objectStore(object, prefix, call = 'commit') {
 export function keyringObject(object) {
   return async (op, input) => {
     const response = await stub(object).fetch('https://keyring.test/', { method: 'POST', body: JSON.stringify({ op, input }) });
-    const answer = await response.json();
-    return answer.error ? rethrow(answer.error) : answer;
+    const reply = await response.json();
+    return reply?.error ? rethrow(reply.error) : reply;
   };
 }
