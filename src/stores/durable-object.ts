@@ -92,7 +92,7 @@ export class DurableObjectKeyStore implements KeyStore {
         set.push(...entries.set.map((entry): [string, unknown] => [this.#key(entry.key), entry.value]));
         remove.push(...entries.remove.map((entryKey) => this.#key(entryKey)));
       }
-      for (const entries of batches(set)) await txn.put(Object.fromEntries(entries));
+      for (const pairs of batches(set)) await txn.put(Object.fromEntries(pairs));
       for (const keys of batches(remove)) await txn.delete(keys);
       return true;
     });
