@@ -19,12 +19,14 @@ const KB = 1024;
 /**
  * Budgets, in bytes of min+gzip: what is measured (7.5 / 11.7 / 18.2 KB) plus about 0.25 KB, so that
  * growth is a decision, not an accident. Issue 13 asked for 4 / 8 / 14 KB; `--explain` and
- * bench/README.md ("Bundle sizes") show the code itself is bigger than those.
+ * bench/README.md ("Bundle sizes") show the code itself is bigger than those. The envelope fixes
+ * (resumable header parser, bounded unwrap errors, low-s signatures, format hints, raw AES fields in
+ * readHeader) raised seal/open and the whole package by 0.25 and 0.375 KB (12.2 / 18.8 KB measured).
  */
 export const BUDGETS = {
   keyring: 7.75 * KB,
-  sealOpen: 12 * KB,
-  all: 18.5 * KB,
+  sealOpen: 12.25 * KB,
+  all: 18.875 * KB,
 };
 
 /** What is measured: [id, label, source of the entry module, budget key]. */

@@ -2,6 +2,7 @@
 // docs/format.md documents it byte by byte.
 import { KmsError } from './errors.js';
 import { concat, utf8 } from './bytes.js';
+import { misdirected } from './format-hint.js';
 import { isKeyId } from './identifiers.js';
 import { IV_LENGTH, TAG_LENGTH } from './webcrypto.js';
 
@@ -29,27 +30,30 @@ export function blobHeader(keyId: string, versionTag: Uint8Array, iv: Uint8Array
   return concat(Uint8Array.of(BLOB_FORMAT_VERSION, id.length), id, versionTag, iv);
 }
 
-function invalid(reason: string): KmsError {
-  return new KmsError('InvalidCiphertextException', `the ciphertext blob is malformed: ${reason}`);
+/** The error for a blob that does not parse; an AWS Encryption SDK message (or base64 text) is named as such. */
+function invalid(blob: Uint8Array, reason: string): KmsError {
+  const hint = misdirected(blob, 'blob', 'an AWS Encryption SDK message: open or openStream opens it');
+  return new KmsError('InvalidCiphertextException', hint ? `not a Keyring ciphertext blob: ${hint}` : `the ciphertext blob is malformed: ${reason}`);
 }
 
 /**
  * Splits a blob into its fields, strictly: an unknown version, a truncated blob, a malformed key
  * id or a sealed part shorter than one byte plus tag or longer than the largest secret plus tag
- * is an `InvalidCiphertextException`. Returned arrays are views into `blob`.
+ * is an `InvalidCiphertextException` (naming an AWS Encryption SDK message as one, so that the
+ * caller turns to `open`). Returned arrays are views into `blob`.
  */
 export function parseBlob(blob: Uint8Array): ParsedBlob {
-  if (blob.length < 2) throw invalid('it is shorter than its header');
-  if (blob[0] !== BLOB_FORMAT_VERSION) throw invalid(`unknown format version ${blob[0]} (this webkms reads version ${BLOB_FORMAT_VERSION})`);
+  if (blob.length < 2) throw invalid(blob, 'it is shorter than its header');
+  if (blob[0] !== BLOB_FORMAT_VERSION) throw invalid(blob, `unknown format version ${blob[0]} (this webkms reads version ${BLOB_FORMAT_VERSION})`);
   const idLength = blob[1]!;
   const headerLength = 2 + idLength + VERSION_TAG_LENGTH + IV_LENGTH;
   const sealedLength = blob.length - headerLength;
-  if (sealedLength < 1 + TAG_LENGTH) throw invalid('it is truncated');
-  if (sealedLength > MAX_BLOB_PLAINTEXT + TAG_LENGTH) throw invalid('it is longer than any blob webkms writes');
+  if (sealedLength < 1 + TAG_LENGTH) throw invalid(blob, 'it is truncated');
+  if (sealedLength > MAX_BLOB_PLAINTEXT + TAG_LENGTH) throw invalid(blob, 'it is longer than any blob webkms writes');
   // Built char by char: spreading a typed array into fromCharCode costs several times more.
   let keyId = '';
   for (let i = 2; i < 2 + idLength; i++) keyId += String.fromCharCode(blob[i]!);
-  if (!isKeyId(keyId)) throw invalid('the key id field is not a valid key id');
+  if (!isKeyId(keyId)) throw invalid(blob, 'the key id field is not a valid key id');
   const tagStart = 2 + idLength;
   return {
     header: blob.subarray(0, headerLength),

@@ -1,5 +1,5 @@
 // Key ids, alias names and ARNs: what each looks like, and what a `keyId` argument refers to.
-import { KmsError, check } from './errors.js';
+import { KmsError, check, excerpt } from './errors.js';
 
 const KEY_ID = /^[A-Za-z0-9._-]{1,128}$/;
 const ALIAS_NAME = /^alias\/[A-Za-z0-9:/_-]{1,250}$/;
@@ -55,13 +55,13 @@ export function parseKeyReference(value: unknown, scope: ArnScope, field = 'keyI
     if (region !== scope.region || accountId !== scope.accountId) {
       throw new KmsError(
         'NotFoundException',
-        `${field} ${value} is in region "${region}", account "${accountId}"; this keyring holds region "${scope.region}", account "${scope.accountId}"`,
+        `${field} ${excerpt(value, 200)} is in region ${excerpt(region, 64)}, account ${excerpt(accountId, 64)}; this keyring holds region "${scope.region}", account "${scope.accountId}"`,
       );
     }
     return kind === 'key' ? keyIdReference(rest, field) : aliasReference(`alias/${rest}`);
   }
   if (value.startsWith('alias/')) return aliasReference(value);
-  if (value.startsWith('arn:')) throw new KmsError('ValidationException', `${field} is not a KMS key or alias ARN: ${value}`);
+  if (value.startsWith('arn:')) throw new KmsError('ValidationException', `${field} is not a KMS key or alias ARN: ${excerpt(value, 200)}`);
   return keyIdReference(value, field);
 }
 

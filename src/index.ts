@@ -17,6 +17,7 @@ export {
   type DurableObjectStorageLike,
   type DurableObjectTransactionLike,
 } from './stores/durable-object.js';
+export { IndexedDbKeyStore, type IndexedDbKeyStoreOptions } from './stores/indexeddb.js';
 export type {
   KeyStore,
   KeyStoreKind,
@@ -36,7 +37,7 @@ export type * from './types.js';
 export { seal, sealedSize, type SealOptions, type SealStreamOptions } from './envelope/seal.js';
 export { open, type OpenOptions } from './envelope/open.js';
 export { sealStream, openStream } from './envelope/streams.js';
-export { readHeader, type EncryptedDataKey, type MessageHeaderInfo } from './envelope/header.js';
+export { readHeader, type EncryptedDataKey, type MessageHeaderInfo, type RawAesKeyInfo } from './envelope/read-header.js';
 export { RawAesKeyring, type RawAesKeyringOptions } from './envelope/raw-aes-keyring.js';
 export { DataKeyCache, type DataKeyCacheOptions } from './envelope/cache.js';
 export type { EnvelopeKeyring, EnvelopeKeyrings } from './envelope/keyrings.js';

@@ -1,7 +1,7 @@
 // Master key material: turning what a caller hands over into a non-extractable AES-GCM CryptoKey,
 // and the key material id that names a key version without revealing anything about the key.
 import { decode } from './base64.js';
-import { asBytes, concat, hex, utf8 } from './bytes.js';
+import { asBytes, concat, hex, isArrayBuffer, utf8 } from './bytes.js';
 import { KmsError, check } from './errors.js';
 import type { AesKeySpec, KeyMaterial } from './types.js';
 import { AES_KEY_LENGTHS, IV_LENGTH, aesGcmEncrypt, importAesGcmKey, isCryptoKey, sha256 } from './webcrypto.js';
@@ -24,12 +24,15 @@ export function lengthOfSpec(spec: AesKeySpec): number {
   return Number(spec.slice(4)) / 8;
 }
 
+/** Whether key material is bytes: a Uint8Array, another ArrayBufferView or an ArrayBuffer (of any realm). */
+export const isBinary = (material: unknown): material is ArrayBufferView | ArrayBuffer => ArrayBuffer.isView(material) || isArrayBuffer(material);
+
 /**
  * Imports material as an AES-GCM CryptoKey. Bytes and JWKs become non-extractable keys (the bytes
  * are not kept; the JWK's decoded copy is zeroed); a CryptoKey is used as it is.
  */
 export async function importMaterial(crypto: Crypto, material: KeyMaterial): Promise<MaterialKey> {
-  if (ArrayBuffer.isView(material)) {
+  if (isBinary(material)) {
     const bytes = asBytes(material, 'material');
     check(AES_KEY_LENGTHS.includes(bytes.length), `key material must be 16, 24 or 32 bytes, not ${bytes.length}`);
     return { cryptoKey: await importAesGcmKey(crypto, bytes), keySpec: specOfLength(bytes.length), extractable: false };
@@ -43,7 +46,7 @@ export async function importMaterial(crypto: Crypto, material: KeyMaterial): Pro
     );
     return { cryptoKey: material, keySpec: specOfLength((algorithm.length ?? 0) / 8), extractable: material.extractable };
   }
-  check(typeof material === 'object' && material !== null && 'kty' in material, 'key material must be a Uint8Array, an AES-GCM CryptoKey or a JWK');
+  check(typeof material === 'object' && material !== null && 'kty' in material, 'key material must be bytes (Uint8Array, ArrayBuffer, ArrayBufferView), an AES-GCM CryptoKey or a JWK');
   const bytes = jwkBytes(material);
   try {
     return await importMaterial(crypto, bytes);

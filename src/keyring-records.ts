@@ -7,6 +7,7 @@ import { KmsError } from './errors.js';
 import type { ArnScope } from './identifiers.js';
 import { keyArn } from './identifiers.js';
 import type { AesKeySpec } from './types.js';
+import { recordProblem } from './stores/record-shapes.js';
 import type { KeyStore, KeyStoreRecord, KeyStoreWrite, StoredKey, StoredKeyVersion, StoredKeyring, StoredMaterial } from './stores/types.js';
 
 /** One version of a key in memory. */
@@ -118,7 +119,7 @@ function storeFailure(what: string, cause: unknown): KmsError {
 export class KeyRecords {
   readonly keys = new Map<string, KeyRecord>();
   readonly aliases = new Map<string, AliasRecord>();
-  /** Stored keys whose material could not be read (another root key, a tampered record): key id → why. */
+  /** Stored keys and aliases that could not be read (another root key, a tampered or malformed record): id or alias name → why. */
   readonly unreadable = new Map<string, string>();
   readonly #store: KeyStore | undefined;
   readonly #scope: ArnScope;
@@ -251,6 +252,14 @@ export class KeyRecords {
     const unreadable = new Map<string, string>();
     let keyring: StoredKeyring | undefined;
     for (const record of records) {
+      const problem = recordProblem(record);
+      if (problem !== undefined) {
+        const { kind, id } = record as { kind?: unknown; id?: unknown };
+        // A malformed key or alias fails closed when used, named; the others still load.
+        if ((kind === 'key' || kind === 'alias') && typeof id === 'string') unreadable.set(id, `its stored record is malformed: ${problem}`);
+        else throw new KmsError('KMSInternalException', `the key store returned a malformed record: ${problem}`);
+        continue;
+      }
       if (record.kind === 'keyring') keyring = record.value;
       else if (record.kind === 'key') {
         try {
@@ -275,7 +284,7 @@ export class KeyRecords {
     for (const [keyId, why] of unreadable) this.unreadable.set(keyId, why);
     this.aliases.clear();
     for (const record of records) {
-      if (record.kind === 'alias') this.aliases.set(record.id, { targetKeyId: record.value.targetKeyId, revision: record.revision });
+      if (record.kind === 'alias' && !unreadable.has(record.id)) this.aliases.set(record.id, { targetKeyId: record.value.targetKeyId, revision: record.revision });
     }
     return keyring !== undefined;
   }

@@ -15,7 +15,7 @@ import {
   parseKeyReference,
   randomUuid,
 } from './identifiers.js';
-import { type MaterialKey, importMaterial, jwkBytes, lengthOfSpec, materialIdentity } from './key-material.js';
+import { type MaterialKey, importMaterial, isBinary, jwkBytes, lengthOfSpec, materialIdentity } from './key-material.js';
 import { type Change, type KeyRecord, type KeyVersion, KeyRecords, keyVersion, storedKey } from './keyring-records.js';
 import { type RootKey, importRootKey, sealMaterial, unsealMaterial } from './stores/sealed-material.js';
 import type { KeyStore, KeyStoreWrite, StoredKeyVersion, StoredMaterial } from './stores/types.js';
@@ -64,6 +64,9 @@ function dataKeyLength(keySpec: unknown, numberOfBytes: unknown): number {
   }
   return keySpec === undefined ? 32 : lengthOfSpec(keySpec as AesKeySpec);
 }
+
+/** Where a new version's material comes from: random material of a spec, or the caller's. */
+type MaterialSource = { readonly spec: AesKeySpec } | { readonly material: KeyMaterial };
 
 /** The record, when its key is enabled; `DisabledException` otherwise. */
 function checkEnabled(record: KeyRecord): KeyRecord {
@@ -205,7 +208,7 @@ export class Keyring {
   async importKey(input: ImportKeyInput): Promise<KeyMetadata> {
     checkObject(input, 'importKey takes { keyId?, material, aliases?, description? }');
     check(input.material !== undefined, 'material is required');
-    return this.#addKey(input, 'EXTERNAL', input.material);
+    return this.#addKey(input, 'EXTERNAL', { material: input.material });
   }
 
   /** Creates a key with random material from the WebCrypto generator (non-extractable). */
@@ -213,7 +216,7 @@ export class Keyring {
     checkObject(input, 'createKey takes { keyId?, keySpec?, aliases?, description? }');
     const spec = input.keySpec === 'SYMMETRIC_DEFAULT' || input.keySpec === undefined ? 'AES_256' : input.keySpec;
     check(DATA_KEY_SPECS.includes(spec), `keySpec must be one of SYMMETRIC_DEFAULT, ${DATA_KEY_SPECS.join(', ')}`);
-    return this.#addKey(input, 'AWS_KMS', spec);
+    return this.#addKey(input, 'AWS_KMS', { spec });
   }
 
   /**
@@ -221,12 +224,12 @@ export class Keyring {
    * imported; for a store that keeps material sealed, sealed under the root key. Bytes the keyring
    * made or decoded are zeroed.
    */
-  async #newVersion(keyId: string, source: AesKeySpec | KeyMaterial): Promise<{ version: KeyVersion; material: MaterialKey }> {
+  async #newVersion(keyId: string, source: MaterialSource): Promise<{ version: KeyVersion; material: MaterialKey }> {
     let bytes: Uint8Array | undefined;
-    if (typeof source === 'string') bytes = randomBytes(this.#crypto, lengthOfSpec(source));
-    else if (this.#sealsMaterial) bytes = await this.#materialBytes(source);
+    if ('spec' in source) bytes = randomBytes(this.#crypto, lengthOfSpec(source.spec));
+    else if (this.#sealsMaterial) bytes = await this.#materialBytes(source.material);
     try {
-      const material = await importMaterial(this.#crypto, bytes ?? (source as KeyMaterial));
+      const material = await importMaterial(this.#crypto, bytes ?? (source as { material: KeyMaterial }).material);
       let identity;
       try {
         identity = await materialIdentity(this.#crypto, keyId, material.cryptoKey);
@@ -255,11 +258,12 @@ export class Keyring {
     return asBytes(material, 'material').slice();
   }
 
-  async #addKey(input: ImportKeyInput | CreateKeyInput, origin: KeyRecord['origin'], source: AesKeySpec | KeyMaterial): Promise<KeyMetadata> {
+  async #addKey(input: ImportKeyInput | CreateKeyInput, origin: KeyRecord['origin'], source: MaterialSource): Promise<KeyMetadata> {
     const keyId = input.keyId ?? randomUuid(this.#crypto);
     checkKeyId(keyId);
-    const aliases = input.aliases ?? [];
-    check(Array.isArray(aliases), 'aliases must be an array of alias names');
+    check(input.aliases === undefined || Array.isArray(input.aliases), 'aliases must be an array of alias names');
+    // Copied at the call: the caller's array may change while the material is imported.
+    const aliases: readonly string[] = [...(input.aliases ?? [])];
     aliases.forEach(checkAliasName);
     const description = input.description ?? '';
     check(typeof description === 'string' && description.length <= 8192, 'description must be a string of at most 8,192 characters');
@@ -297,7 +301,7 @@ export class Keyring {
   #checkAliasesFree(aliases: readonly string[]): void {
     const seen = new Set<string>();
     for (const alias of aliases) {
-      if (this.#records.aliases.has(alias) || seen.has(alias)) throw new KmsError('AlreadyExistsException', `alias ${alias} already exists`);
+      if (this.#records.aliases.has(alias) || this.#records.unreadable.has(alias) || seen.has(alias)) throw new KmsError('AlreadyExistsException', `alias ${alias} already exists`);
       seen.add(alias);
     }
   }
@@ -310,7 +314,7 @@ export class Keyring {
   async rotateKey(keyId: string, input: RotateKeyInput = {}): Promise<KeyVersionResult> {
     const record = this.#enabledKey(keyId);
     checkObject(input, 'rotateKey takes (keyId, { material? })');
-    const { version, material } = await this.#newVersion(record.keyId, input.material ?? record.keySpec);
+    const { version, material } = await this.#newVersion(record.keyId, input.material === undefined ? { spec: record.keySpec } : { material: input.material });
     check(material.keySpec === record.keySpec, `key ${record.keyId} is ${record.keySpec}; new material must be the same size, not ${material.keySpec}`);
     return this.#records.mutate(() => {
       // Checked when the change is made: a key disabled meanwhile is not rotated.
@@ -449,7 +453,12 @@ export class Keyring {
 
   #record(reference: KeyReference): KeyRecord {
     const keyId = 'keyId' in reference ? reference.keyId : this.#records.aliases.get(reference.aliasName)?.targetKeyId;
-    if (keyId === undefined) throw new KmsError('NotFoundException', `alias ${(reference as { aliasName: string }).aliasName} does not exist`);
+    if (keyId === undefined) {
+      const { aliasName } = reference as { aliasName: string };
+      const unreadable = this.#records.unreadable.get(aliasName);
+      if (unreadable !== undefined) throw new KmsError('InvalidCiphertextException', `alias ${aliasName} is in the store but cannot be read: ${unreadable}`);
+      throw new KmsError('NotFoundException', `alias ${aliasName} does not exist`);
+    }
     const record = this.#records.keys.get(keyId);
     if (record) return record;
     const unreadable = this.#records.unreadable.get(keyId);
@@ -529,6 +538,7 @@ export class Keyring {
     keyId: string | undefined,
     field: string,
   ): Promise<DecryptResult> {
+    check(typeof ciphertextBlob === 'string' || isBinary(ciphertextBlob), 'ciphertextBlob must be bytes (Uint8Array, ArrayBuffer, ArrayBufferView) or base64 text');
     const blob = typeof ciphertextBlob === 'string' ? decode(ciphertextBlob) : asBytes(ciphertextBlob, 'ciphertextBlob');
     const parsed = parseBlob(blob);
     // A key or version this keyring lacks may be another writer's (a tab that rotated): with a

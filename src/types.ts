@@ -9,10 +9,11 @@ export type { BinaryInput, EncryptionContext };
 export type AesKeySpec = 'AES_128' | 'AES_192' | 'AES_256';
 
 /**
- * Master key material: raw AES key bytes (16, 24 or 32), an AES-GCM `CryptoKey` with `encrypt`
- * and `decrypt` usages, or a JWK with `kty: "oct"`.
+ * Master key material: raw AES key bytes (16, 24 or 32, in a Uint8Array, another ArrayBufferView
+ * or an ArrayBuffer), an AES-GCM `CryptoKey` with `encrypt` and `decrypt` usages, or a JWK with
+ * `kty: "oct"`.
  */
-export type KeyMaterial = Uint8Array | CryptoKey | JsonWebKey;
+export type KeyMaterial = Uint8Array | ArrayBuffer | CryptoKey | JsonWebKey;
 
 /** Options of `new Keyring(…)`. */
 export interface KeyringOptions {

@@ -1,6 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { base64 } from '../src/index.ts';
+import { base64, seal } from '../src/index.ts';
+import { NON_COMMITTING_MESSAGES } from './fixtures/esdk/messages.mjs';
 import { crypto } from './support/env.mjs';
 import { TEST_KEY_ID, rejects, sameBytes, testKeyBytes, testKeyring, toHex } from './support/helpers.mjs';
 import { GOLDEN_128_KEY_MATERIAL_ID, GOLDEN_BLOBS, GOLDEN_KEY_ID, GOLDEN_KEY_MATERIAL_ID } from './fixtures/golden-blobs.mjs';
@@ -152,4 +153,41 @@ strict('random bytes are rejected', async () => {
   }
 });
 
+const formats = suite('a sealed message where a blob belongs');
+
+formats('decrypt given a sealed message, as bytes or base64 text, names it and points to open', async () => {
+  const keyring = await testKeyring();
+  for (const algorithmSuite of [0x0478, 0x0578]) {
+    const sealed = await seal(keyring, 'data', { keyId: TEST_KEY_ID, algorithmSuite });
+    for (const ciphertextBlob of [sealed, base64.encode(sealed)]) {
+      await rejects(keyring.decrypt({ ciphertextBlob }), 'InvalidCiphertextException', /^not a Keyring ciphertext blob: it is an AWS Encryption SDK message: open or openStream opens it$/);
+    }
+    await rejects(keyring.decrypt({ ciphertextBlob: utf8(base64.encode(sealed)) }), 'InvalidCiphertextException', /it is base64 text of an AWS Encryption SDK message/);
+  }
+  for (const { message } of NON_COMMITTING_MESSAGES) {
+    await rejects(keyring.decrypt({ ciphertextBlob: message }), 'InvalidCiphertextException', /it is an AWS Encryption SDK message/);
+  }
+});
+
+formats('a malformed blob is still called one, base64 text too', async () => {
+  const { keyring, blob } = await goldenCase();
+  await rejects(keyring.decrypt({ ciphertextBlob: blob.subarray(0, 40) }), 'InvalidCiphertextException', /the ciphertext blob is malformed: it is truncated/);
+  await rejects(keyring.decrypt({ ciphertextBlob: utf8(base64.encode(blob)) }), 'InvalidCiphertextException', /it is base64 text: decode it first/);
+});
+
+strict('a blob that is neither bytes nor text says both forms decrypt takes', async () => {
+  const keyring = await testKeyring();
+  await rejects(keyring.decrypt({ ciphertextBlob: 12345 }), 'ValidationException', /bytes \(Uint8Array, ArrayBuffer, ArrayBufferView\) or base64 text/);
+});
+
+strict('a key reference of any length gives a bounded message', async () => {
+  const keyring = await testKeyring();
+  const long = `arn:aws:kms:eu-west-1:111122223333:key/${'k'.repeat(100_000)}`;
+  const error = await rejects(keyring.generateDataKey({ keyId: long }), 'NotFoundException', /region "eu-west-1"/);
+  assert.ok(error.message.length < 600, `${error.message.length} characters`);
+  const notKms = await rejects(keyring.generateDataKey({ keyId: `arn:${'x'.repeat(100_000)}` }), 'ValidationException');
+  assert.ok(notKms.message.length < 600);
+});
+
 strict.run();
+formats.run();

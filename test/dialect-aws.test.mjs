@@ -337,6 +337,49 @@ keys('CreateAlias points a new alias at a key id or key ARN', async () => {
   await rejects(aws.createAlias({ AliasName: 'alias/aws/reserved', TargetKeyId: TEST_KEY_ID }), 'ValidationException', /reserved/);
 });
 
+keys('CreateKey makes a symmetric key (AWS\'s defaults only); other specs, usages, origins, tags are refused', async () => {
+  const { aws } = await setup();
+  const { KeyMetadata } = await aws.createKey({ Description: 'made over the API', KeySpec: 'SYMMETRIC_DEFAULT', KeyUsage: 'ENCRYPT_DECRYPT' });
+  assert.is(KeyMetadata.Description, 'made over the API');
+  assert.is(KeyMetadata.Origin, 'AWS_KMS');
+  assert.is((await aws.generateDataKey({ KeyId: KeyMetadata.KeyId, NumberOfBytes: 16 })).KeyId, KeyMetadata.Arn);
+  assert.ok((await aws.createKey()).KeyMetadata.KeyId !== KeyMetadata.KeyId);
+  await rejects(aws.createKey({ KeySpec: 'RSA_2048' }), 'ValidationException', /KeySpec/);
+  await rejects(aws.createKey({ KeyUsage: 'SIGN_VERIFY' }), 'ValidationException', /KeyUsage/);
+  await rejects(aws.createKey({ Origin: 'EXTERNAL' }), 'ValidationException', /Origin/);
+  await rejects(aws.createKey({ Tags: [{ TagKey: 'a', TagValue: 'b' }] }), 'UnsupportedOperationException', /Tags/);
+  await rejects(aws.createKey({ MultiRegion: true }), 'UnsupportedOperationException', /multi-Region/);
+});
+
+keys('UpdateAlias moves an alias, DeleteAlias removes it (the key stays)', async () => {
+  const { aws, keyring } = await setup();
+  await keyring.createKey({ keyId: 'other' });
+  assert.equal(await aws.updateAlias({ AliasName: 'alias/ExampleAlias', TargetKeyId: 'other' }), {});
+  assert.is((await aws.describeKey({ KeyId: 'alias/ExampleAlias' })).KeyMetadata.KeyId, 'other');
+  await rejects(aws.updateAlias({ AliasName: 'alias/none', TargetKeyId: 'other' }), 'NotFoundException');
+  await rejects(aws.updateAlias({ AliasName: 'alias/ExampleAlias', TargetKeyId: 'alias/ExampleAlias' }), 'ValidationException', /not an alias/);
+  assert.equal(await aws.deleteAlias({ AliasName: 'alias/ExampleAlias' }), {});
+  await rejects(aws.describeKey({ KeyId: 'alias/ExampleAlias' }), 'NotFoundException');
+  await rejects(aws.deleteAlias({ AliasName: 'alias/ExampleAlias' }), 'NotFoundException');
+  assert.is((await aws.describeKey({ KeyId: 'other' })).KeyMetadata.KeyId, 'other');
+});
+
+keys('ListKeyRotations lists each rotation, oldest first, with its key material id; paged', async () => {
+  const { aws, keyring } = await setup();
+  assert.equal((await aws.listKeyRotations({ KeyId: TEST_KEY_ID })).Rotations, []);
+  const first = await keyring.rotateKey(TEST_KEY_ID);
+  const second = await keyring.rotateKey(TEST_KEY_ID);
+  const { Rotations, Truncated } = await aws.listKeyRotations({ KeyId: ARN });
+  assert.equal(Rotations.map((r) => r.KeyMaterialId), [first.keyMaterialId, second.keyMaterialId]);
+  assert.equal([...new Set(Rotations.map((r) => [r.KeyId, r.RotationType].join()))], [`${ARN},ON_DEMAND`]);
+  assert.type(Rotations[0].RotationDate, 'number');
+  assert.is(Truncated, false);
+  const page = await aws.listKeyRotations({ KeyId: TEST_KEY_ID, Limit: 1 });
+  assert.equal([page.Rotations.length, page.Truncated], [1, true]);
+  assert.is((await aws.listKeyRotations({ KeyId: TEST_KEY_ID, Marker: page.NextMarker })).Rotations[0].KeyMaterialId, second.keyMaterialId);
+  await rejects(aws.listKeyRotations({ KeyId: 'alias/ExampleAlias' }), 'ValidationException', /not an alias/);
+});
+
 keys('DisableKey and EnableKey switch a key off and on; they take a key id or ARN, not an alias', async () => {
   const { aws } = await setup();
   const { CiphertextBlob } = await aws.generateDataKey({ KeyId: TEST_KEY_ID, KeySpec: 'AES_256' });

@@ -7,7 +7,9 @@ import * as assert from 'uvu/assert';
 import { KmsError, RawAesKeyring, open, openStream, readHeader, seal, sealStream } from '../src/index.ts';
 import { crypto, engine } from './support/env.mjs';
 import { rejects, sameBytes, testKeyBytes } from './support/helpers.mjs';
+import { scaled } from './support/scale.mjs';
 import { plaintext } from './fixtures/esdk/keys.mjs';
+import { derToIntegers, integersToRaw, rawToDer } from '../src/envelope/footer.ts';
 
 const FRAME = 64;
 const DATA = plaintext(3 * FRAME + 8, 42); // three full frames and a final frame of 8 bytes
@@ -254,6 +256,35 @@ signatures('a second DER encoding of the same signature (long-form length, padde
   const padded = assemble([Uint8Array.of(0x30, der[1] + 1, 0x02, rLength + 1, 0x00), der.subarray(4)]);
   await rejects(open(keyring, withFooter(padded)), 'InvalidCiphertextException', /signature/);
   assertStreamFailed(await streamOpen(withFooter(padded)), 'padded INTEGER');
+});
+
+const N = 0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973n;
+
+/** `message` with its footer's signature (r, s) replaced by (r, n − s), which verifies as well. */
+function otherS(message) {
+  const { end } = layout(message);
+  const [r, s] = derToIntegers(message.subarray(end + 2));
+  const der = rawToDer(integersToRaw([r, N - s]));
+  return assemble([message.subarray(0, end), Uint8Array.of(der.length >> 8, der.length & 255), der]);
+}
+
+signatures('every signature webkms writes has the low s (s ≤ n / 2), the one of (r, s) and (r, n − s) it writes', async () => {
+  const count = scaled(40, 16);
+  for (let i = 0; i < count; i++) {
+    const message = await sealedWith(0x0578, DATA.subarray(0, i));
+    const [, s] = derToIntegers(message.subarray(layout(message).end + 2));
+    assert.ok(s <= N / 2n, `message ${i}: s is high`);
+  }
+});
+
+signatures('a high-s signature still opens, on purpose: the official SDKs write them, and it changes no plaintext, context or key', async () => {
+  const message = await sealedWith(0x0578);
+  const variant = otherS(message);
+  assert.not.ok(sameBytes(variant, message), 'another message, byte for byte');
+  assert.ok(sameBytes(readHeader(variant).messageId, readHeader(message).messageId), 'with the same header and message id');
+  assert.ok(sameBytes(await open(keyring, variant), DATA));
+  const streamed = await streamOpen(variant);
+  assert.ok(streamed.closed && sameBytes(streamed.released, DATA), `openStream too: ${streamed.error?.message}`);
 });
 
 signatures('a signed message whose public key was replaced by another valid key fails', async () => {

@@ -2,10 +2,11 @@
 // message format (version 2) as webkms writes and reads it.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { DataKeyCache, Keyring, RawAesKeyring, base64, open, readHeader, seal, sealedSize } from '../src/index.ts';
+import { DataKeyCache, Keyring, RawAesKeyring, base64, open, openStream, readHeader, seal, sealedSize } from '../src/index.ts';
 import { crypto, has } from './support/env.mjs';
 import { TEST_KEY_ID, rejects, sameBytes, testKeyBytes, testKeyring } from './support/helpers.mjs';
 import { recordingCrypto } from './support/recording.mjs';
+import { withDataKeys } from './support/forge.mjs';
 import { NON_ASCII_CONTEXT, plaintext } from './fixtures/esdk/keys.mjs';
 
 const SUITES = [0x0478, 0x0578];
@@ -83,10 +84,14 @@ roundTrips('data may be a UTF-8 string, an ArrayBuffer, a DataView, a Blob or a 
   }
 });
 
-roundTrips('a string with a lone surrogate, a number or a stream of text is a ValidationException', async () => {
+roundTrips('a string with a lone surrogate, a number or a stream of text is a ValidationException that lists what is taken', async () => {
   const keyring = rawKeyring();
   await rejects(seal(keyring, 'a\uD800b'), 'ValidationException', /surrogate/);
-  await rejects(seal(keyring, 42), 'ValidationException');
+  const everyForm = /must be a string, Uint8Array, ArrayBuffer, ArrayBufferView, Blob or ReadableStream of bytes$/;
+  for (const wrong of [12345, null, {}, [1, 2]]) {
+    await rejects(seal(keyring, wrong), 'ValidationException', new RegExp(`^data ${everyForm.source}`));
+    await rejects(open(keyring, wrong), 'ValidationException', new RegExp(`^sealed ${everyForm.source}`));
+  }
   const text = new ReadableStream({ start(c) { c.enqueue('text'); c.close(); } });
   await rejects(seal(keyring, text), 'ValidationException', /TextEncoderStream/);
 });
@@ -152,7 +157,8 @@ keys('a Keyring key of another region or a disabled key does not open', async ()
   const keyring = await testKeyring();
   const sealed = await seal(keyring, 'data', { keyId: TEST_KEY_ID });
   const elsewhere = await testKeyring({ region: 'eu-west-1' });
-  await rejects(open(elsewhere, sealed), 'InvalidCiphertextException', /NotFoundException/);
+  // Its ARN names another region: skipped, without a decrypt.
+  await rejects(open(elsewhere, sealed), 'InvalidCiphertextException', /1 skipped as another key's, 0 tried and failed$/);
   keyring.disableKey(TEST_KEY_ID);
   await rejects(open(keyring, sealed), 'InvalidCiphertextException', /DisabledException/);
   await rejects(seal(keyring, 'data', { keyId: TEST_KEY_ID }), 'DisabledException');
@@ -355,6 +361,34 @@ header('tells the suite, message id, context, encrypted data keys, frame size an
   await rejects(() => readHeader(new Uint8Array(0)), 'InvalidCiphertextException', /truncated/);
 });
 
+header('a raw AES key comes with its fields (key name, also as providerInfo; tag length; IV length; IV), a KMS key with its ARN; all arrays are copies', async () => {
+  const keyring = await testKeyring();
+  const sealed = await seal([keyring, rawKeyring('key-b 🔑')], 'x', { keyId: TEST_KEY_ID });
+  const [kms, raw] = readHeader(sealed).encryptedDataKeys;
+  assert.is(kms.providerInfo, ARN);
+  assert.not.ok('rawAes' in kms, 'a KMS key has no raw AES fields');
+  assert.is(raw.providerInfo, 'key-b 🔑', 'the key name, not the binary fields as text');
+  const { iv, ...fields } = raw.rawAes;
+  assert.equal(fields, { keyName: 'key-b 🔑', tagLength: 128, ivLength: 12 });
+  assert.ok(sameBytes(iv, raw.rawInfo.subarray(-12)), 'the IV ends the provider information');
+  assert.ok(sameBytes(raw.rawInfo.subarray(0, -20), utf8.encode('key-b 🔑')), 'rawInfo is still the stored bytes');
+  for (const bytes of [iv, raw.rawInfo, raw.ciphertext, kms.rawInfo, kms.ciphertext]) assert.ok(bytes.buffer !== sealed.buffer, 'a copy');
+});
+
+header('a key of another layout has no raw AES fields, and its provider information as text', async () => {
+  const sealed = await seal(rawKeyring(), 'x');
+  const [edk] = readHeader(sealed).encryptedDataKeys;
+  const forged = withDataKeys(sealed, [
+    { providerId: 'some-keyring', rawInfo: utf8.encode('just a name'), ciphertext: edk.ciphertext },
+    { providerId: 'aws-kms', rawInfo: edk.rawInfo, ciphertext: edk.ciphertext },
+    { providerId: 'raw-rsa', rawInfo: Uint8Array.of(0xff, ...edk.rawInfo.subarray(1)), ciphertext: edk.ciphertext },
+  ]);
+  const [named, kms, binary] = readHeader(forged).encryptedDataKeys;
+  assert.is(named.providerInfo, 'just a name');
+  assert.not.ok('rawAes' in named || 'rawAes' in kms || 'rawAes' in binary);
+  assert.ok(binary.providerInfo.startsWith('\uFFFD'), 'bytes that are not UTF-8 become U+FFFD');
+});
+
 header('context text is decoded as UTF-8, short ASCII, long and non-ASCII alike; bytes that are not UTF-8 are refused', async () => {
   const long = 'x'.repeat(300);
   const encryptionContext = { ascii: 'plain', 'clé': 'välue ✓', long };
@@ -381,6 +415,26 @@ header('base64 text and other formats are refused with a hint', async () => {
   await rejects(() => readHeader(utf8.encode(base64.encode(sealed))), 'InvalidCiphertextException', /base64/);
   await rejects(() => readHeader(Uint8Array.of(3, 0, 0, 0)), 'InvalidCiphertextException', /format version 2/);
   await rejects(() => readHeader('text'), 'ValidationException');
+});
+
+header('a Keyring ciphertext blob, or its base64 text, given to readHeader, open or openStream is named, pointing to keyring.decrypt', async () => {
+  const keyring = await testKeyring();
+  await keyring.createKey({ keyId: 'k'.repeat(128) });
+  const blobs = [
+    (await keyring.encrypt({ keyId: TEST_KEY_ID, plaintext: utf8.encode('secret') })).ciphertextBlob,
+    (await keyring.generateDataKey({ keyId: TEST_KEY_ID })).ciphertextBlob,
+    // A 128-character key id: its length byte is 0x80, the type byte of a version 1 message.
+    (await keyring.encrypt({ keyId: 'k'.repeat(128), plaintext: utf8.encode('secret') })).ciphertextBlob,
+  ];
+  const named = /^not an AWS Encryption SDK message: it is a Keyring ciphertext blob: keyring\.decrypt opens it$/;
+  for (const blob of blobs) {
+    await rejects(() => readHeader(blob), 'InvalidCiphertextException', named);
+    await rejects(open(rawKeyring(), blob), 'InvalidCiphertextException', named);
+    const streamed = await new Response(blob).body.pipeThrough(openStream(rawKeyring())).pipeTo(new WritableStream()).then(() => undefined, (error) => error);
+    assert.match(streamed?.message, named);
+    // A string given to open is data, UTF-8: the text of the blob.
+    await rejects(open(keyring, base64.encode(blob)), 'InvalidCiphertextException', /it is base64 text of a Keyring ciphertext blob: keyring\.decrypt opens it$/);
+  }
 });
 
 const size = suite('sealedSize');

@@ -100,5 +100,25 @@ atUse('generateDataKey and encrypt check the key at the call: one disabled just 
   await rejects(keyring.generateDataKey({ keyId: 'a' }), 'DisabledException');
 });
 
+const once = suite('caller input is read once, at the call');
+
+once('createKey: an aliases array changed while the material is imported changes nothing (no unchecked alias slips in)', async () => {
+  const keyring = new Keyring({ crypto });
+  const aliases = ['alias/a'];
+  const pending = keyring.createKey({ keyId: 'k', aliases });
+  aliases.push('alias/aws/reserved-for-aws');
+  await pending;
+  assert.equal(keyring.listAliases().map((a) => a.aliasName), ['alias/a']);
+});
+
+once('seal: a keyId array changed while the data is read changes nothing', async () => {
+  const keyring = await twoKeys();
+  const keyIds = ['a'];
+  const pending = seal(keyring, new Blob(['data']), { keyId: keyIds });
+  keyIds.push('b');
+  assert.equal(readHeader(await pending).encryptedDataKeys.map((edk) => edk.providerInfo.split('/').at(-1)), ['a']);
+});
+
 cached.run();
 atUse.run();
+once.run();

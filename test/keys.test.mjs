@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Keyring, base64 } from '../src/index.ts';
+import { Keyring, RawAesKeyring, base64, open, seal } from '../src/index.ts';
 import { crypto, has } from './support/env.mjs';
 import { TEST_KEY_ID, rejects, sameBytes, testKeyBytes, testKeyring } from './support/helpers.mjs';
 
@@ -81,6 +81,22 @@ for (const [label, material, pattern] of [
     await rejects(keyring().importKey({ keyId: 'k', material }), 'ValidationException', pattern);
   });
 }
+
+importing('material may be an ArrayBuffer or any ArrayBufferView, as bytes are everywhere else, and is left as it was', async () => {
+  const bytes = testKeyBytes(32, 5);
+  const expected = (await keyring().importKey({ keyId: 'k', material: bytes })).currentKeyMaterialId;
+  for (const material of [bytes.slice().buffer, new DataView(bytes.slice().buffer), new Uint16Array(bytes.slice().buffer)]) {
+    assert.is((await keyring().importKey({ keyId: 'k', material })).currentKeyMaterialId, expected, material.constructor.name);
+  }
+  const buffer = bytes.slice().buffer;
+  const ring = keyring();
+  await ring.importKey({ keyId: 'r', material: testKeyBytes(32) });
+  await ring.rotateKey('r', { material: buffer });
+  assert.ok(sameBytes(new Uint8Array(buffer), bytes), 'the caller\'s buffer is not zeroed');
+  const raw = new RawAesKeyring({ keyNamespace: 'ns', keyName: 'k', material: buffer, crypto });
+  assert.ok(sameBytes(await open(raw, await seal(raw, bytes)), bytes), 'a RawAesKeyring takes it too');
+  await rejects(keyring().importKey({ keyId: 'k', material: 'secret' }), 'ValidationException', /must be bytes \(Uint8Array, ArrayBuffer, ArrayBufferView\), an AES-GCM CryptoKey or a JWK/);
+});
 
 importing('a CryptoKey of another algorithm or without the usages is a ValidationException', async () => {
   const hmac = await crypto.subtle.generateKey({ name: 'HMAC', hash: 'SHA-256', length: 256 }, false, ['sign']);

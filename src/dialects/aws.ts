@@ -179,6 +179,41 @@ export interface AwsCreateAliasRequest {
 /** The empty response of calls that return nothing. */
 export type AwsEmptyResponse = Record<string, never>;
 
+/** Request of `createKey`: a symmetric encryption key with random material, AWS's defaults only. */
+export interface AwsCreateKeyRequest {
+  Description?: string;
+  /** Only `SYMMETRIC_DEFAULT` (AES-256). */
+  KeySpec?: 'SYMMETRIC_DEFAULT';
+  /** Only `ENCRYPT_DECRYPT`. */
+  KeyUsage?: 'ENCRYPT_DECRYPT';
+  /** Only `AWS_KMS`: the keyring makes the material. */
+  Origin?: 'AWS_KMS';
+  /** Only false. */
+  MultiRegion?: false;
+}
+
+/** Request of `updateAlias`. */
+export interface AwsUpdateAliasRequest {
+  AliasName: string;
+  /** Key id or key ARN. */
+  TargetKeyId: string;
+}
+
+/** Request of `deleteAlias`. */
+export interface AwsDeleteAliasRequest {
+  AliasName: string;
+}
+
+/** Request of `listKeyRotations`. */
+export interface AwsListKeyRotationsRequest extends AwsPageRequest {
+  KeyId: string;
+}
+
+/** Response of `listKeyRotations`: every rotation, oldest first (the key's first material is not a rotation). */
+export interface AwsListKeyRotationsResponse extends AwsPage {
+  Rotations: Array<{ KeyId: string; KeyMaterialId: string; RotationDate: number; RotationType: 'ON_DEMAND' }>;
+}
+
 const fail: FieldError = (_problem, _field, message) => dialectError('ValidationException', message);
 const OPTIONS = ['GrantTokens', 'DryRun'];
 const DATA_KEY_SPECS: readonly AwsDataKeySpec[] = ['AES_128', 'AES_256'];
@@ -418,12 +453,62 @@ export class AwsKms {
     return { Aliases: items.map((a) => ({ AliasName: a.aliasName, AliasArn: a.aliasArn, TargetKeyId: a.targetKeyId })), ...rest };
   }
 
+  /**
+   * CreateKey: a symmetric key with random material, as AWS makes one by default. Other key specs,
+   * usages, origins, multi-Region keys, policies and tags are not keyring features: refused.
+   */
+  async createKey(request: AwsCreateKeyRequest = {}): Promise<AwsDescribeKeyResponse> {
+    const fields = this.#fields(request, 'CreateKey', ['Description', 'KeySpec', 'CustomerMasterKeySpec', 'KeyUsage', 'Origin', 'MultiRegion', 'Policy', 'Tags', 'BypassPolicyLockoutSafetyCheck']);
+    for (const unsupported of ['Policy', 'Tags', 'BypassPolicyLockoutSafetyCheck']) {
+      if (fields.has(unsupported)) throw dialectError('UnsupportedOperationException', `${unsupported} is not supported by webkms keyrings`);
+    }
+    const Description = fields.string('Description', { minLength: 0, maxLength: 8192 });
+    fields.choice('KeySpec', ['SYMMETRIC_DEFAULT'] as const);
+    fields.choice('CustomerMasterKeySpec', ['SYMMETRIC_DEFAULT'] as const);
+    fields.choice('KeyUsage', ['ENCRYPT_DECRYPT'] as const);
+    fields.choice('Origin', ['AWS_KMS'] as const);
+    if (fields.boolean('MultiRegion')) throw dialectError('UnsupportedOperationException', 'multi-Region keys are not supported by webkms keyrings');
+    const meta = await this.#keyring.createKey(Description === undefined ? {} : { description: Description });
+    return { KeyMetadata: keyMetadata(meta, this.#keyring.accountId) };
+  }
+
   /** CreateAlias: a new alias for a key named by key id or key ARN. */
   async createAlias(request: AwsCreateAliasRequest): Promise<AwsEmptyResponse> {
     const fields = this.#fields(request, 'CreateAlias', ['AliasName', 'TargetKeyId']);
     const AliasName = fields.string('AliasName', { required: true, maxLength: 256 });
     await this.#keyring.createAlias(AliasName, keyIdOrArn(fields, 'TargetKeyId'));
     return {};
+  }
+
+  /** UpdateAlias: points an existing alias at another key (key id or key ARN). */
+  async updateAlias(request: AwsUpdateAliasRequest): Promise<AwsEmptyResponse> {
+    const fields = this.#fields(request, 'UpdateAlias', ['AliasName', 'TargetKeyId']);
+    const AliasName = fields.string('AliasName', { required: true, maxLength: 256 });
+    await this.#keyring.updateAlias(AliasName, keyIdOrArn(fields, 'TargetKeyId'));
+    return {};
+  }
+
+  /** DeleteAlias: the key stays. */
+  async deleteAlias(request: AwsDeleteAliasRequest): Promise<AwsEmptyResponse> {
+    const fields = this.#fields(request, 'DeleteAlias', ['AliasName']);
+    await this.#keyring.deleteAlias(fields.string('AliasName', { required: true, maxLength: 256 }));
+    return {};
+  }
+
+  /** ListKeyRotations: the key's rotations, oldest first; `Limit` 1–1,000 (default 100), paged with `Marker`. */
+  async listKeyRotations(request: AwsListKeyRotationsRequest): Promise<AwsListKeyRotationsResponse> {
+    const fields = this.#fields(request, 'ListKeyRotations', ['KeyId', 'Limit', 'Marker']);
+    const meta = this.#keyring.describeKey(keyIdOrArn(fields, 'KeyId'));
+    const { items, ...rest } = page(meta.versions.slice(1), fields, 1000, 100, (version) => version.versionId);
+    return {
+      Rotations: items.map((version) => ({
+        KeyId: meta.arn,
+        KeyMaterialId: version.keyMaterialId,
+        RotationDate: version.creationDate.getTime() / 1000,
+        RotationType: 'ON_DEMAND' as const,
+      })),
+      ...rest,
+    };
   }
 
   /** EnableKey. */

@@ -4,7 +4,7 @@
 import { KmsError } from '../errors.js';
 import { decode, encode } from '../base64.js';
 import { concat } from '../bytes.js';
-import { type AffinePoint, P384_BYTES, decompress, fromBigInt, verifyDigest } from './p384.js';
+import { type AffinePoint, P384_BYTES, decompress, fromBigInt, lowS, toBigInt, verifyDigest } from './p384.js';
 import { derToIntegers, integersToRaw, rawToDer } from './footer.js';
 import { bufferSource, engineCannot } from '../webcrypto.js';
 
@@ -36,7 +36,11 @@ export async function generateSigningKey(crypto: Crypto): Promise<SigningKey> {
   return { privateKey: pair.privateKey, publicKey: encode(compressed) };
 }
 
-/** Signs `data` (header and body) with WebCrypto; the DER signature the footer stores. */
+/**
+ * Signs `data` (header and body) with WebCrypto; the DER signature the footer stores, with low s.
+ * (r, s) and (r, n − s) both verify, and WebCrypto returns either: webkms writes the low one, so
+ * that its messages carry one canonical signature (readers accept both; see derToIntegers).
+ */
 export async function sign(crypto: Crypto, privateKey: CryptoKey, data: Uint8Array): Promise<Uint8Array> {
   let raw: Uint8Array;
   try {
@@ -44,6 +48,7 @@ export async function sign(crypto: Crypto, privateKey: CryptoKey, data: Uint8Arr
   } catch (cause) {
     throw engineCannot('sign with ECDSA P-384', cause);
   }
+  raw.set(fromBigInt(lowS(toBigInt(raw.subarray(P384_BYTES))), P384_BYTES), P384_BYTES);
   return rawToDer(raw);
 }
 

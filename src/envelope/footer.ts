@@ -31,8 +31,13 @@ function badSignature(reason: string): KmsError {
 
 /**
  * A DER ECDSA signature as its two integers; `InvalidCiphertextException` unless it is one, in
- * canonical DER (minimal lengths and integers) as OpenSSL-based SDKs require: a second encoding of
- * the same signature would make messages malleable.
+ * canonical DER (minimal lengths and integers) as OpenSSL-based SDKs require, so that one pair
+ * (r, s) has one encoding. That does not make signatures unique: (r, n − s) verifies as well, and
+ * it is accepted, since the official SDKs write high s too (webkms signs with low s). So anyone can
+ * turn a signed message into a second valid one: other footer bytes, the same header, frames and
+ * plaintext. Nobody without the keys can change its plaintext, context or keys that way, but
+ * neither the message id (shared by both) nor the signature or a hash of the bytes (different)
+ * names one message's bytes.
  */
 export function derToIntegers(der: Uint8Array): readonly [r: bigint, s: bigint] {
   let at = 0;

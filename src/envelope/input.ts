@@ -47,5 +47,10 @@ export function dataBytes(data: unknown, field: string): Uint8Array | Promise<Ui
   }
   if (isBlob(data)) return data.arrayBuffer().then((buffer) => new Uint8Array(buffer));
   if (isReadableStream(data)) return readAll(data, field);
-  return asBytes(data, field);
+  try {
+    return asBytes(data, field);
+  } catch {
+    // asBytes names the binary forms only: text, Blobs and streams are data too.
+    throw new KmsError('ValidationException', `${field} must be a string, Uint8Array, ArrayBuffer, ArrayBufferView, Blob or ReadableStream of bytes`);
+  }
 }

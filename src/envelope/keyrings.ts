@@ -105,7 +105,8 @@ function rawAesKey(keyring: RawAesKeyring): WrappingKey {
 
 /** The `keyId` option of a seal, checked against its keyrings: the Keyring keys to wrap under. */
 export function keyIdList(keyrings: readonly EnvelopeKeyring[], keyId: unknown): readonly string[] {
-  const keyIds = keyId === undefined ? [] : Array.isArray(keyId) ? (keyId as unknown[]) : [keyId];
+  // Copied at the call: each message resolves the ids again, after the caller may have changed its array.
+  const keyIds = keyId === undefined ? [] : Array.isArray(keyId) ? [...(keyId as unknown[])] : [keyId];
   if (keyrings.some(isKeyring)) {
     check(keyIds.length > 0, 'keyId is required with a Keyring: the key (or keys) to wrap the data key under');
     for (const id of keyIds) check(typeof id === 'string', 'keyId must be a key id, key ARN, alias name or alias ARN, or an array of them');
@@ -125,10 +126,23 @@ export function wrappingKeys(keyrings: readonly EnvelopeKeyring[], keyIds: reado
   );
 }
 
-/** Why an encrypted data key did not open, for the error when none does. */
-function reason(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+/** Why an encrypted data key did not open, for the error when none does: bounded, whatever the error says. */
+function reason(edk: EncryptedDataKey, error: unknown): string {
+  return `${excerpt(edk.providerId, 40)}: ${excerpt(error instanceof Error ? `${error.name}: ${error.message}` : String(error), 200)}`;
 }
+
+/** Whether `arn` is the ARN of a key `keyring` holds: only those are worth a `decrypt`. */
+function holdsKey(keyring: Keyring, arn: string): boolean {
+  try {
+    return keyring.describeKey(arn).arn === arn;
+  } catch {
+    // Another region or account, a key it lacks, or no key ARN at all.
+    return false;
+  }
+}
+
+/** The reasons an error names one by one; the others are counted. */
+const MAX_REASONS = 3;
 
 /** The data key, and the WebCrypto of the keyring that unwrapped it. */
 export interface Unwrapped {
@@ -139,21 +153,28 @@ export interface Unwrapped {
 /**
  * Unwraps the data key with the first keyring, in order, that opens one of the encrypted data
  * keys, in order. A Keyring tries each `aws-kms` key whose ARN names one of its keys; a
- * RawAesKeyring tries each key of its namespace and name. `InvalidCiphertextException` when none opens.
+ * RawAesKeyring tries each key of its namespace, name and sizes. Keys that cannot be a keyring's
+ * are skipped without a decryption. `InvalidCiphertextException` when none opens, its message
+ * bounded: how many tries (of each keyring with each key) were skipped and failed, and the first
+ * few reasons.
  */
 export async function unwrapDataKey(
   keyrings: readonly EnvelopeKeyring[],
   edks: readonly EncryptedDataKey[],
   context: WrappingContext,
 ): Promise<Unwrapped> {
-  const failures: string[] = [];
+  const reasons: string[] = [];
+  let failed = 0;
+  const fail = (edk: EncryptedDataKey, error: unknown): void => {
+    if (failed++ < MAX_REASONS) reasons.push(reason(edk, error));
+  };
   for (const keyring of keyrings) {
     for (const edk of edks) {
       try {
         let dataKey: Uint8Array | undefined;
         if (keyring instanceof RawAesKeyring) {
           dataKey = await rawAesUnwrap(keyring, edk, context.bytes);
-        } else if (edk.providerId === KMS_PROVIDER_ID) {
+        } else if (edk.providerId === KMS_PROVIDER_ID && holdsKey(keyring, edk.providerInfo)) {
           // keyId = the ARN: the blob must name that very key (IncorrectKeyException otherwise).
           const opened = await keyring.decrypt({ ciphertextBlob: edk.ciphertext, encryptionContext: context.map, keyId: edk.providerInfo });
           dataKey = opened.plaintext;
@@ -161,12 +182,16 @@ export async function unwrapDataKey(
         if (dataKey === undefined) continue;
         if (dataKey.length === DATA_KEY_LENGTH) return { dataKey, crypto: keyring.crypto };
         dataKey.fill(0);
-        failures.push(`a ${excerpt(edk.providerId, 40)} key unwrapped to ${dataKey.length} bytes, not ${DATA_KEY_LENGTH}`);
+        fail(edk, `it unwrapped to ${dataKey.length} bytes, not ${DATA_KEY_LENGTH}`);
       } catch (error) {
-        failures.push(`${excerpt(edk.providerId, 40)}: ${excerpt(reason(error), 200)}`);
+        fail(edk, error);
       }
     }
   }
-  const tried = failures.length === 0 ? 'none of them is for these keyrings' : `those tried failed (${failures.join('; ')})`;
-  throw new KmsError('InvalidCiphertextException', `no keyring could unwrap any of the message's ${edks.length} encrypted data keys: ${tried}`);
+  const skipped = keyrings.length * edks.length - failed;
+  const more = failed > reasons.length ? `; and ${failed - reasons.length} more` : '';
+  throw new KmsError(
+    'InvalidCiphertextException',
+    `no keyring could unwrap any of the message's ${edks.length} encrypted data keys (readHeader lists them): ${skipped} skipped as another key's, ${failed} tried and failed${failed ? ` (${reasons.join('; ')}${more})` : ''}`,
+  );
 }

@@ -3,12 +3,13 @@
 // header's verify; the footer signature of signed suites is checked last. One state machine serves
 // `open` (the whole message at once) and `openStream` (bytes as they come).
 import { KmsError, check } from '../errors.js';
+import { checkObject } from '../plain.js';
 import { type EncryptionContext, contextPairs } from '../context.js';
 import { concat } from '../bytes.js';
 import { decryptFrame, FINAL_FRAME_OVERHEAD, MAX_FRAMES, MAX_SEAL_FRAME_SIZE, readFrame } from './body.js';
 import { verify, verifyDigestSignature } from './ecdsa.js';
 import { readFooter } from './footer.js';
-import { type ParsedHeader, parseHeader } from './header.js';
+import { type HeaderParser, type ParsedHeader, headerParser } from './header.js';
 import { dataBytes, type SealData } from './input.js';
 import { type EnvelopeKeyrings, type EnvelopeKeyring, keyringList } from './keyrings.js';
 import { type DecryptionMaterials, openHeader } from './materials.js';
@@ -78,7 +79,8 @@ function truncated(where: string): KmsError {
 export class MessageOpener {
   readonly #keyrings: readonly EnvelopeKeyring[];
   readonly #required: ReadonlyArray<readonly [string, string]>;
-  readonly #maxEdks: number;
+  /** Reads the header as its bytes come, resuming where it stopped (a stream's header may come a byte at a time). */
+  readonly #headerParser: HeaderParser;
   readonly #maxFrameSize: number;
   /** Whether queued bytes are the opener's own (one-shot open) or a stream writer's (copied, the buffer reused). */
   readonly #owned: boolean;
@@ -114,17 +116,18 @@ export class MessageOpener {
     fail: (error: unknown) => void = () => undefined,
     streamed = false,
   ) {
-    check(typeof options === 'object' && options !== null, 'options must be an object');
+    checkObject(options, 'options must be an object { encryptionContext?, maxEncryptedDataKeys?, maxFrameSize? }');
     this.#keyrings = keyringList(keyrings);
     // Checked and copied at the call: a caller's later change to its object does not change what is required.
     this.#required = contextPairs(options.encryptionContext);
     const max = options.maxEncryptedDataKeys ?? DEFAULT_MAX_ENCRYPTED_DATA_KEYS;
     check(Number.isInteger(max) && max >= 1 && max <= 0xffff, 'maxEncryptedDataKeys must be an integer from 1 to 65,535');
-    this.#maxEdks = max;
     const maxFrameSize = options.maxFrameSize ?? (streamed ? MAX_SEAL_FRAME_SIZE : MAX_FRAMES);
     check(Number.isInteger(maxFrameSize) && maxFrameSize >= 1 && maxFrameSize <= MAX_FRAMES, 'maxFrameSize must be an integer from 1 to 2^32 − 1');
     this.#maxFrameSize = maxFrameSize;
     this.#owned = !streamed;
+    // A stream's queue reuses its buffer: the header's fields get bytes of their own.
+    this.#headerParser = headerParser(max, streamed);
     this.#release = release;
     this.#fail = fail;
     this.#signatureCheck = signatureCheck;
@@ -191,9 +194,7 @@ export class MessageOpener {
 
   async #readHeader(): Promise<void> {
     const view = this.#queue.peek(this.#queue.length);
-    let header = parseHeader(view, this.#maxEdks);
-    // Later chunks overwrite the queue's buffer: a streamed header's fields (the message id) get their own bytes.
-    if (!this.#owned) header = parseHeader(view.slice(0, header.headerLength), this.#maxEdks);
+    const header = this.#headerParser(view);
     if (header.frameSize > this.#maxFrameSize) {
       throw new KmsError(
         'InvalidCiphertextException',

@@ -129,6 +129,14 @@ function combinedX(u1: bigint, u2: bigint, q: AffinePoint): bigint | undefined {
 }
 
 /**
+ * The low one of the two values of s that make a valid signature with the same r: s or n − s,
+ * whichever is at most n / 2 (what libsecp256k1 and Bitcoin's BIP 62 call low-s).
+ */
+export function lowS(s: bigint): bigint {
+  return s > N >> 1n ? N - s : s;
+}
+
+/**
  * ECDSA verification (FIPS 186-5 §6.4.2) of signature (r, s) over a 48-byte SHA-384 digest
  * under public key `q`, which the caller has checked is on the curve.
  */

@@ -2,8 +2,10 @@
 // keyring: the data key is AES-GCM-encrypted under it with a random IV and the serialised
 // encryption context as AAD, and the encrypted data key names the key by namespace and name.
 import { KmsError, check } from '../errors.js';
-import { asBytes, checkString, concat, isArrayBuffer, uint32, utf8 } from '../bytes.js';
-import { importMaterial } from '../key-material.js';
+import { checkObject } from '../plain.js';
+import { asBytes, checkString, concat, timingSafeEqual, uint32, utf8 } from '../bytes.js';
+import { importMaterial, isBinary } from '../key-material.js';
+import type { KeyMaterial } from '../types.js';
 import { AES_KEY_LENGTHS, IV_LENGTH, TAG_LENGTH, aesGcmDecrypt, aesGcmEncrypt, randomBytes, resolveCrypto } from '../webcrypto.js';
 import { type EncryptedDataKey, providerInfoText } from './header.js';
 import { DATA_KEY_LENGTH } from './suites.js';
@@ -18,7 +20,7 @@ export interface RawAesKeyringOptions {
    * The wrapping key: 16, 24 or 32 bytes (copied, never kept or changed), an AES-GCM `CryptoKey`
    * with `encrypt` and `decrypt` usages, or a JWK `{ kty: "oct", k }`.
    */
-  material: Uint8Array | ArrayBuffer | CryptoKey | JsonWebKey;
+  material: KeyMaterial;
   /** The WebCrypto to use. Default: `globalThis.crypto`. */
   crypto?: Crypto;
 }
@@ -35,6 +37,8 @@ const internals = new WeakMap<RawAesKeyring, Internals>();
 const TAG_BITS = TAG_LENGTH * 8;
 // The provider information after the key name: tag length in bits, IV length, IV.
 const INFO_SUFFIX_LENGTH = 4 + 4 + IV_LENGTH;
+// Provider ids of the AWS KMS keyrings, never of a raw AES key.
+const KMS_PROVIDER_PREFIX = 'aws-kms';
 
 /**
  * A local AES wrapping key for `seal` and `open`, interoperable with the AWS Encryption SDK's raw
@@ -53,13 +57,13 @@ export class RawAesKeyring {
    *   (Chromium has no AES-192) fails on first use with `UnsupportedOperationException`.
    */
   constructor(options: RawAesKeyringOptions) {
-    check(typeof options === 'object' && options !== null, 'RawAesKeyring takes { keyNamespace, keyName, material, crypto? }');
+    checkObject(options, 'RawAesKeyring takes { keyNamespace, keyName, material, crypto? }');
     const { keyNamespace, keyName, material } = options;
     checkString(keyNamespace, 'keyNamespace');
     checkString(keyName, 'keyName');
     check(keyNamespace.length > 0 && keyName.length > 0, 'keyNamespace and keyName must not be empty');
     // The AWS KMS keyrings own this provider id: a raw key under it would be taken for a KMS key.
-    check(!keyNamespace.startsWith('aws-kms'), 'keyNamespace must not start with "aws-kms", which names AWS KMS keys');
+    check(!keyNamespace.startsWith(KMS_PROVIDER_PREFIX), 'keyNamespace must not start with "aws-kms", which names AWS KMS keys');
     const name = utf8(keyName);
     check(utf8(keyNamespace).length <= 0xffff && name.length + INFO_SUFFIX_LENGTH <= 0xffff, 'keyNamespace and keyName must fit the message format (65,535 bytes)');
     const crypto = resolveCrypto(options.crypto);
@@ -78,10 +82,8 @@ export class RawAesKeyring {
   }
 }
 
-const isBinary = (value: unknown): value is Uint8Array | ArrayBuffer => ArrayBuffer.isView(value) || isArrayBuffer(value);
-
 /** Imports a copy of the bytes, zeroed once imported: the caller's bytes stay theirs, unchanged. */
-function importBytes(crypto: Crypto, material: Uint8Array | ArrayBuffer): Promise<CryptoKey> {
+function importBytes(crypto: Crypto, material: ArrayBufferView | ArrayBuffer): Promise<CryptoKey> {
   const copy = asBytes(material, 'material').slice();
   check(AES_KEY_LENGTHS.includes(copy.length), `material must be 16, 24 or 32 bytes, not ${copy.length}`);
   return importMaterial(crypto, copy)
@@ -114,17 +116,36 @@ export async function rawAesWrap(keyring: RawAesKeyring, dataKey: Uint8Array, aa
   return { providerId: namespace, providerInfo: providerInfoText(rawInfo), rawInfo, ciphertext };
 }
 
+/** The fields of raw AES provider information: key name, tag length in bits, IV length, IV (views). */
+export interface RawAesFields {
+  readonly name: Uint8Array;
+  readonly tagLength: number;
+  readonly ivLength: number;
+  readonly iv: Uint8Array;
+}
+
 /**
- * Unwraps an encrypted data key if it is this keyring's: `undefined` when it names another key
- * or another layout; `InvalidCiphertextException` when it is this key's and does not authenticate.
+ * The provider information of an encrypted data key split as the raw AES keyring lays it out, or
+ * `undefined` when it cannot be one: an `aws-kms…` provider id, or no 12-byte IV (what every SDK
+ * writes) at its end. Read from the end, since the key name before the fields has no length.
+ */
+export function rawAesFields(edk: EncryptedDataKey): RawAesFields | undefined {
+  const info = edk.rawInfo;
+  const nameLength = info.length - INFO_SUFFIX_LENGTH;
+  if (nameLength < 0 || edk.providerId.startsWith(KMS_PROVIDER_PREFIX)) return undefined;
+  const view = new DataView(info.buffer, info.byteOffset + nameLength, 8);
+  if (view.getUint32(4) !== IV_LENGTH) return undefined;
+  return { name: info.subarray(0, nameLength), tagLength: view.getUint32(0), ivLength: IV_LENGTH, iv: info.subarray(nameLength + 8) };
+}
+
+/**
+ * Unwraps an encrypted data key if it is this keyring's: `undefined`, without any decryption, when
+ * it names another key or has another layout or size; `InvalidCiphertextException` when it is this
+ * key's and does not authenticate.
  */
 export async function rawAesUnwrap(keyring: RawAesKeyring, edk: EncryptedDataKey, aad: Uint8Array): Promise<Uint8Array | undefined> {
   const { crypto, key, namespace, name } = internalsOf(keyring);
-  const info = edk.rawInfo;
-  if (edk.providerId !== namespace || info.length !== name.length + INFO_SUFFIX_LENGTH) return undefined;
-  if (name.some((byte, i) => info[i] !== byte)) return undefined;
-  const view = new DataView(info.buffer, info.byteOffset + name.length, 8);
-  if (view.getUint32(0) !== TAG_BITS || view.getUint32(4) !== IV_LENGTH) return undefined;
-  if (edk.ciphertext.length !== DATA_KEY_LENGTH + TAG_LENGTH) return undefined;
-  return aesGcmDecrypt(crypto, await key, info.subarray(name.length + 8), edk.ciphertext, aad);
+  const fields = edk.providerId === namespace ? rawAesFields(edk) : undefined;
+  if (!fields || fields.tagLength !== TAG_BITS || !timingSafeEqual(fields.name, name) || edk.ciphertext.length !== DATA_KEY_LENGTH + TAG_LENGTH) return undefined;
+  return aesGcmDecrypt(crypto, await key, fields.iv, edk.ciphertext, aad);
 }

@@ -110,8 +110,9 @@ export type KeyStoreWrite = {
  * - `keepsCryptoKeys` says whether the store can keep a `CryptoKey` (structured clone, as
  *   IndexedDB can). When false, the keyring seals every version's material under the root key
  *   given to `Keyring.open`, and the records are JSON-safe.
- * - `watch(listener)`, optional, calls `listener` when another writer changed the store (e.g. a
- *   BroadcastChannel between tabs) and returns a function that stops watching.
+ * - `watch(listener)`, optional, calls `listener` when the store changed (e.g. a BroadcastChannel
+ *   between tabs) and returns a function that stops watching. It may also fire for this keyring's
+ *   own commits: the reload it causes then finds nothing new.
  */
 export interface KeyStore {
   readonly keepsCryptoKeys: boolean;

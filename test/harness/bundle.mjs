@@ -1,4 +1,4 @@
-// One ESM bundle per kind of engine, holding every test file, the interop modules and
+// One ESM bundle per kind of engine, holding every test file, the interop and persistence modules and
 // runtime/api.mjs (what the runner calls inside the engine). Tests import TypeScript from ../src:
 // esbuild strips the types.
 import * as esbuild from 'esbuild';
@@ -32,16 +32,18 @@ export function testFiles(target) {
   return ['test/harness/smoke.test.mjs', ...testsIn('test'), ...(target === 'node' ? testsIn('test/node-only') : [])];
 }
 
-/** test/interop.mjs and test/<topic>-interop.mjs, each exporting produce(crypto) and consume(crypto, byEngine). */
-const interopFiles = () => fs.readdirSync(path.join(ROOT, 'test')).filter((f) => /^(.+-)?interop\.mjs$/.test(f)).sort();
-
-// `webkms-interop` is a module whose default export maps each interop file's name to its exports.
-const interopModules = {
-  name: 'webkms-interop',
+/**
+ * A module `name` whose default export maps each test/ file matching `pattern` ('test/<file>') to
+ * its exports: `webkms-interop` for test/interop.mjs and test/<topic>-interop.mjs (produce(crypto),
+ * consume(crypto, byEngine)), `webkms-persist` for test/<topic>-persist.mjs (before(crypto),
+ * after(crypto, state): the restart phase).
+ */
+const fileIndex = (name, pattern) => ({
+  name,
   setup(build) {
-    build.onResolve({ filter: /^webkms-interop$/ }, () => ({ path: 'interop', namespace: 'webkms-interop' }));
-    build.onLoad({ filter: /.*/, namespace: 'webkms-interop' }, () => {
-      const files = interopFiles();
+    build.onResolve({ filter: new RegExp(`^${name}$`) }, () => ({ path: name, namespace: name }));
+    build.onLoad({ filter: /.*/, namespace: name }, () => {
+      const files = fs.readdirSync(path.join(ROOT, 'test')).filter((f) => pattern.test(f)).sort();
       return {
         contents: [
           ...files.map((f, i) => `import * as m${i} from ${JSON.stringify(path.join(ROOT, 'test', f))};`),
@@ -51,7 +53,9 @@ const interopModules = {
       };
     });
   },
-};
+});
+const interopModules = fileIndex('webkms-interop', /^(.+-)?interop\.mjs$/);
+const persistModules = fileIndex('webkms-persist', /^.+-persist\.mjs$/);
 
 // `webkms-file:<path>` is a module that tells uvu a new file starts (prelude's beginFile), so
 // failures are reported with the file they come from.
@@ -99,7 +103,7 @@ export async function buildBundle(target, files, outfile) {
       // test files, imported only for their side effects; annotations mean nothing in a test bundle.
       ignoreAnnotations: true,
       outfile,
-      plugins: [fileMarkers, interopModules, vectors],
+      plugins: [fileMarkers, interopModules, persistModules, vectors],
       logLevel: 'silent',
     });
   } catch (error) {

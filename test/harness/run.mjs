@@ -1,6 +1,7 @@
 // `npm test`: every test/*.test.mjs (after the harness's own test/harness/smoke.test.mjs) in eight
-// engines, then the interop matrices of test/interop.mjs and test/*-interop.mjs across them; a
-// table per engine, and last "N passed, N failed, N skipped". Exit code 1 on any failure.
+// engines, then the interop matrices of test/interop.mjs and test/*-interop.mjs across them, then
+// the persistence checks of test/*-persist.mjs across a restart; a table per engine, and last
+// "N passed, N failed, N skipped". Exit code 1 on any failure.
 //
 //   npm test                               all eight engines
 //   npm test -- deno                       one engine (same as WEBKMS_ENGINES=deno npm test)
@@ -14,7 +15,10 @@
 //
 // Phase 1 starts each engine, loads the test bundle (bundle.mjs), runs the uvu suite and the
 // interop modules' `produce` (test/interop.mjs, test/*-interop.mjs); phase 2 hands every live
-// engine what all of them produced to `consume`.
+// engine what all of them produced to `consume`. Then the restart phase, in engines whose driver
+// can restart them: the persistence modules (test/*-persist.mjs) write with `before`, the engine
+// restarts (a new page in the same browser profile, a new process on the same storage), and
+// `after` checks what survived.
 // Engines stay open in between (Firefox alone takes seconds to launch), then are stopped by PID.
 import os from 'node:os';
 import path from 'node:path';
@@ -64,6 +68,13 @@ function fail(result, name, message) {
   result.failures.push({ name, message });
 }
 
+/** Adds checks run in an engine, { passed, failed, failures }, to its result. */
+function add(result, checks) {
+  result.passed += checks.passed;
+  result.failed += checks.failed;
+  result.failures.push(...checks.failures);
+}
+
 /** Run `task` on every item, at most `limit` at a time. */
 async function pool(items, limit, task) {
   const queue = [...items];
@@ -109,6 +120,32 @@ async function runEngines(drivers, { files, bundles }, results) {
     if (!answer.ok) throw new Error(answer.error);
     return answer.value;
   };
+  // The restart phase: the persistence modules (test/*-persist.mjs) write, the engine restarts
+  // (a browser opens a new page in the same profile; a process or workerd starts again on the same
+  // storage), and they check what survived. Only for sessions that can restart.
+  const restartPhase = async (engine, result) => {
+    const session = sessions.get(engine);
+    if (!session.restart) return;
+    let states;
+    try {
+      states = await call(engine, 'persistBefore');
+    } catch (error) {
+      fail(result, 'persist: before', error.message);
+      return;
+    }
+    if (Object.keys(states).length === 0) return; // no module applies here
+    try {
+      await withTimeout(session.restart(), TIMEOUT, 'restart');
+    } catch (error) {
+      fail(result, 'persist: restart', error.message);
+      return;
+    }
+    try {
+      add(result, await call(engine, 'persistAfter', states));
+    } catch (error) {
+      fail(result, 'persist: after', error.message);
+    }
+  };
   const start = async (engine) => {
     const target = bundles[ENGINES[engine].target];
     if (target instanceof Error) throw target;
@@ -148,10 +185,8 @@ async function runEngines(drivers, { files, bundles }, results) {
         const { output, crash, metrics } = await call(engine, 'suite');
         if (VERBOSE) console.log(`\n[${engine}]\n${output}`);
         const report = parseUvuReport(output, files[ENGINES[engine].target]);
-        result.passed += report.passed;
-        result.failed += report.failed;
+        add(result, report);
         result.skipped += report.skipped;
-        result.failures.push(...report.failures);
         result.metrics = metrics;
         if (crash) fail(result, 'uvu crashed', crash);
         const interop = await call(engine, 'produce').catch((error) => ({ failures: [{ name: 'interop: produce', message: error.message }] }));
@@ -165,15 +200,16 @@ async function runEngines(drivers, { files, bundles }, results) {
       log(`${engine}: ${result.passed} passed, ${result.failed} failed, ${result.skipped} skipped${stopped}`);
     }));
 
-    // Phase 2: every live engine decrypts what every engine produced.
+    // Phase 2: every live engine decrypts what every engine produced; then, in each engine that can
+    // restart, the restart phase.
     await Promise.all([...sessions.keys()].map((engine) => timed(engine, async (result) => {
       try {
-        const checks = await call(engine, 'consume', produced);
-        result.passed += checks.passed;
-        result.failed += checks.failed;
-        result.failures.push(...checks.failures);
+        add(result, await call(engine, 'consume', produced));
       } catch (error) {
         fail(result, 'interop: consume', error.message);
+      }
+      try {
+        await restartPhase(engine, result);
       } finally {
         await close(engine);
       }

@@ -153,6 +153,29 @@ export function keyStoreConformance(name, fresh, { sealed: keepsSealed = false }
     await rejects(open(), 'UnsupportedOperationException', /newer webkms/);
   });
 
+  test('malformed records fail closed by name: a key or alias when used (the others load), the keyring record at open', async () => {
+    const { keyring, store, open } = await setup();
+    await keyring.createKey({ keyId: 'good', aliases: ['alias/good'] });
+    await keyring.createKey({ keyId: 'bad', aliases: ['alias/bad'] });
+    const blob = await keyring.encrypt({ keyId: 'good', plaintext: Uint8Array.of(4) });
+    const records = await store.load();
+    const key = records.find((r) => r.kind === 'key' && r.id === 'bad');
+    const alias = records.find((r) => r.kind === 'alias' && r.id === 'alias/bad');
+    assert.ok(await store.commit([
+      { kind: 'key', id: 'bad', expectedRevision: key.revision, value: { ...key.value, versions: [{ ...key.value.versions[0], versionId: 'not hex' }] } },
+      { kind: 'alias', id: 'alias/bad', expectedRevision: alias.revision, value: { aliasName: 'alias/bad', targetKeyId: 42 } },
+    ]));
+    const reopened = await open();
+    await rejects(reopened.encrypt({ keyId: 'bad', plaintext: Uint8Array.of(1) }), 'InvalidCiphertextException', /key bad .*malformed: .*version id/);
+    await rejects(reopened.generateDataKey({ keyId: 'alias/bad' }), 'InvalidCiphertextException', /alias\/bad .*malformed/);
+    await rejects(reopened.createAlias('alias/bad', 'good'), 'AlreadyExistsException');
+    assert.equal([...(await reopened.decrypt({ ciphertextBlob: blob.ciphertextBlob })).plaintext], [4]);
+    assert.is((await reopened.generateDataKey({ keyId: 'alias/good' })).keyId, 'good');
+    const [meta] = (await store.load()).filter((r) => r.kind === 'keyring');
+    assert.ok(await store.commit([{ kind: 'keyring', id: '', expectedRevision: meta.revision, value: { formatVersion: 1, region: 7 } }]));
+    await rejects(open(), 'KMSInternalException', /keyring record is malformed/);
+  });
+
   test('a failing store changes nothing: the error is typed and the keyring keeps its state', async () => {
     const { keyring, store, open } = await setup();
     await keyring.createKey({ keyId: 'k' });

@@ -1,6 +1,7 @@
 // chromium and firefox through the `playwright` library, as the projects of playwright.config.ts
 // describe them. Each browser is launched once, as a browser server so that its PID is known
-// (procs.mjs stops it whatever happens), and keeps its page open from the suite to interop.
+// (procs.mjs stops it whatever happens), and keeps its page open from the suite to interop; the
+// restart phase replaces the page with a new one in the same browser context.
 import * as esbuild from 'esbuild';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -29,6 +30,15 @@ export async function requirements(engine) {
   return { files: [(await project(engine)).launchOptions.executablePath], apt: APT[engine] };
 }
 
+/** A new page of `context` with the test page loaded. */
+async function load(context, url) {
+  const tab = await context.newPage();
+  await tab.goto(url, { timeout: LAUNCH_TIMEOUT });
+  const loaded = await (await tab.waitForFunction(pageState, null, { timeout: LAUNCH_TIMEOUT })).jsonValue();
+  if (!loaded.ok) throw new Error(loaded.error);
+  return tab;
+}
+
 export async function open(engine, { bundle }) {
   const { browserName, channel, headless, launchOptions } = await project(engine);
   const type = playwright[browserName];
@@ -44,11 +54,19 @@ export async function open(engine, { bundle }) {
     server = await type.launchServer({ ...launchOptions, channel, headless, host: '127.0.0.1', port: 0, timeout: LAUNCH_TIMEOUT });
     track(server.process());
     browser = await type.connect(server.wsEndpoint(), { timeout: LAUNCH_TIMEOUT });
-    const tab = await browser.newPage();
-    await tab.goto(page.url, { timeout: LAUNCH_TIMEOUT });
-    const loaded = await (await tab.waitForFunction(pageState, null, { timeout: LAUNCH_TIMEOUT })).jsonValue();
-    if (!loaded.ok) throw new Error(loaded.error);
-    return { version: browser.version(), call: (name, arg) => tab.evaluate(pageCall, [name, arg]), close };
+    // One context, the profile every page of the run shares: its storage outlives the pages.
+    const context = await browser.newContext();
+    let tab = await load(context, page.url);
+    return {
+      version: browser.version(),
+      call: (name, arg) => tab.evaluate(pageCall, [name, arg]),
+      /** The restart phase's restart: the page is closed, and a new one loads the bundle in the same context. */
+      restart: async () => {
+        await tab.close();
+        tab = await load(context, page.url);
+      },
+      close,
+    };
   } catch (error) {
     await close();
     throw error;

@@ -48,11 +48,28 @@ export async function open(engine, { bundle }) {
       'webkitgtk:browserOptions': { binary: miniBrowser(), args: ['--automation'] },
       timeouts: { script: SCRIPT_TIMEOUT, pageLoad: STEP_TIMEOUT },
     }, STEP_TIMEOUT);
-    await session.navigate(page.url);
-    const loaded = await waitFor(() => session.execute(`return (${pageState})();`), { timeoutMs: STEP_TIMEOUT, what: 'loading the test page' });
-    if (!loaded.ok) throw new Error(loaded.error);
+    const load = async () => {
+      await session.navigate(page.url);
+      const loaded = await waitFor(() => session.execute(`return (${pageState})();`), { timeoutMs: STEP_TIMEOUT, what: 'loading the test page' });
+      if (!loaded.ok) throw new Error(loaded.error);
+    };
+    await load();
     const version = `WebKitGTK ${session.capabilities.browserVersion}`; // browserName is MiniBrowser
-    return { version, call: (name, arg) => session.execute(`return (${pageCall})(arguments[0]);`, [[name, arg]], SCRIPT_TIMEOUT), close };
+    return {
+      version,
+      call: (name, arg) => session.execute(`return (${pageCall})(arguments[0]);`, [[name, arg]], SCRIPT_TIMEOUT),
+      /**
+       * The restart phase's restart: the page leaves for about:blank, so nothing of it runs any more
+       * (WebKit may keep it suspended in its back-forward cache; nothing goes back to it), then the
+       * test page loads as a new document in the same session, which keeps its website data
+       * (IndexedDB). Plain WebDriver navigation: webdriver.mjs needs no window commands.
+       */
+      restart: async () => {
+        await session.navigate('about:blank');
+        await load();
+      },
+      close,
+    };
   } catch (error) {
     await close();
     throw error;

@@ -1,0 +1,42 @@
+// Request bodies read with a bound: a Content-Length over it is refused before anything is read,
+// and a body without one is read only until it passes the bound.
+
+/** A body over the bound. */
+export class BodyTooLarge extends Error {}
+
+/**
+ * The request's body, at most `limit` bytes.
+ * @throws {@link BodyTooLarge} when it is longer (declared or streamed).
+ */
+export async function readBody(request: Request, limit: number): Promise<Uint8Array> {
+  const declared = request.headers.get('content-length');
+  if (declared !== null && !(Number(declared) <= limit)) throw new BodyTooLarge();
+  // Firefox's Request has no body stream: the bytes come whole (bounded above by Content-Length
+  // when there is one, checked after reading when there is none).
+  if (request.body === undefined) {
+    const whole = new Uint8Array(await request.arrayBuffer());
+    if (whole.length > limit) throw new BodyTooLarge();
+    return whole;
+  }
+  if (request.body === null) return new Uint8Array(0);
+  const reader = request.body.getReader();
+  const parts: Uint8Array[] = [];
+  let length = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    length += value.length;
+    if (length > limit) {
+      await reader.cancel().catch(() => undefined);
+      throw new BodyTooLarge();
+    }
+    parts.push(value);
+  }
+  const body = new Uint8Array(length);
+  let offset = 0;
+  for (const part of parts) {
+    body.set(part, offset);
+    offset += part.length;
+  }
+  return body;
+}
