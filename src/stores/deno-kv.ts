@@ -65,7 +65,7 @@ const MAX_READS = 8;
  * "database is locked" at once, without waiting, when another connection (a second process or
  * handle) wrote since this one began; nothing was written, so trying again is safe.
  */
-const LOCKED_TRIES = 10;
+const LOCKED_TRIES = 20;
 const STRONG = { consistency: 'strong' } as const;
 const KEY_PART_TYPES = ['string', 'number', 'bigint', 'boolean'];
 
