@@ -104,6 +104,25 @@ if (has('denoKv')) {
     assert.equal(records.map((r) => [r.id, r.value.targetKeyId]), [['alias/b', 'moved']]);
   });
 
+  test('a database file that stays locked is a KMSInternalException after some tries; other failures pass at once', async () => {
+    const { kv, prefix } = await backing();
+    let commits = 0;
+    const failing = (message) => ({
+      get: (...args) => kv.get(...args),
+      getMany: (...args) => kv.getMany(...args),
+      list: (...args) => kv.list(...args),
+      watch: (...args) => kv.watch(...args),
+      atomic: () => Object.assign(kv.atomic(), { commit: async () => { commits++; throw new TypeError(message); } }),
+    });
+    const write = [{ kind: 'alias', id: 'alias/a', expectedRevision: 0, value: { aliasName: 'alias/a', targetKeyId: 'k' } }];
+    await rejects(new DenoKvKeyStore({ kv: failing('database is locked'), prefix }).commit(write), 'KMSInternalException', /stayed locked by another writer through 20 tries/);
+    assert.is(commits, 20);
+    let error;
+    await new DenoKvKeyStore({ kv: failing('Value too large'), prefix }).commit(write).catch((caught) => { error = caught; });
+    assert.is(`${error?.name}: ${error?.message}`, 'TypeError: Value too large');
+    assert.is(commits, 21);
+  });
+
   test('with watch, a keyring hears at once that another handle disabled a key (no reload on a miss needed)', async () => {
     const { store, again } = await backing({ watch: true });
     const watching = await Keyring.open({ store, crypto, rootKey: TEST_ROOT_KEY });
