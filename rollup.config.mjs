@@ -9,6 +9,7 @@ export default {
     alibaba: 'src/dialects/alibaba.ts',
     yandex: 'src/dialects/yandex.ts',
     k6: 'src/dialects/k6.ts',
+    http: 'src/http/handler.ts',
   },
   output: { dir: 'dist', format: 'esm', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js', sourcemap: true },
   plugins: [typescript({ tsconfig: './tsconfig.json', declaration: false, rootDir: 'src', outDir: 'dist', sourceMap: true, inlineSources: true })],

@@ -17,7 +17,7 @@ export {
   type DurableObjectStorageLike,
   type DurableObjectTransactionLike,
 } from './stores/durable-object.js';
-export { IndexedDbKeyStore, type IndexedDbKeyStoreOptions } from './stores/indexeddb.js';
+export { IndexedDbKeyStore, type IndexedDbFactory, type IndexedDbKeyStoreOptions } from './stores/indexeddb.js';
 export type {
   KeyStore,
   KeyStoreKind,

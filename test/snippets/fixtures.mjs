@@ -93,6 +93,44 @@ export const fixtures = {
     postlude: `if (dataKey.plaintext.some((b) => b !== 0)) throw new Error('the data key was not zeroed');`,
   },
 
+  'store-memory': {
+    postlude: `if ((await again.generateDataKey({ keyId: 'alias/app' })).keyId !== 'app') throw new Error('a second keyring on the store does not have the key');`,
+  },
+
+  'store-indexeddb': {
+    run: 'chromium',
+    // Another keyring of the page opens the database the snippet wrote: the key is there, non-extractable.
+    async check({ page }) {
+      const found = await page.evaluate(async () => {
+        const { Keyring, IndexedDbKeyStore } = await import('/node_modules/webkms/dist/index.js');
+        const again = await Keyring.open({ store: new IndexedDbKeyStore({ name: 'my-app' }) });
+        const meta = again.describeKey('alias/app');
+        return { keyId: meta.keyId, extractable: meta.extractable };
+      });
+      if (found.keyId !== 'app' || found.extractable) fail(`the key in IndexedDB: ${JSON.stringify(found)}`);
+    },
+  },
+
+  'keystore-interface': {
+    postlude: [
+      `if (table.size !== 2 || !table.get('key/app')?.includes('"A256GCM"')) throw new Error('the store has no sealed key record');`,
+      `const again = await Keyring.open({ store, rootKey: crypto.getRandomValues(new Uint8Array(32)) });`,
+      `await again.generateDataKey({ keyId: 'app' }).then(() => { throw new Error('another root key opened the key'); }, (error) => { if (error.name !== 'InvalidCiphertextException') throw error; });`,
+    ].join('\n'),
+  },
+
+  'http-handler': {
+    // The handler answers an unsigned request as AWS does; signed ones: test/http-aws.test.mjs and test/node-only/http-sdk.test.mjs.
+    postlude: [
+      `const response = await handler(new Request('http://127.0.0.1/', { method: 'POST', headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'TrentService.ListKeys' }, body: '{}' }));`,
+      `if (response.status !== 403 || response.headers.get('x-amzn-errortype') !== 'MissingAuthenticationTokenException') throw new Error('an unsigned request was not refused');`,
+    ].join('\n'),
+  },
+
+  'http-sdk-client': { skip: 'an AWS SDK client calling an endpoint the reader serves: test/node-only/http-sdk.test.mjs runs these calls against the handler on loopback' },
+  'store-deno-kv': { skip: 'needs deno run --unstable-kv, a KV file and a root key in the environment: test/stores-deno-kv.test.mjs and test/server-store-persist.mjs run the same calls in Deno on a KV file, across a restart' },
+  'store-durable-object': { skip: 'needs a Durable Object namespace and secrets: test/server-store-persist.mjs runs this shape of object in workerd with storage on disk, across a restart' },
+
   'seal-open': {
     prelude: 'const keyBytes = crypto.getRandomValues(new Uint8Array(32));',
     postlude: `if (new TextDecoder().decode(data) !== 'a secret') throw new Error('open gave other bytes');`,
