@@ -9,18 +9,26 @@
 //   npm run bench -- --runtime=node        # one runtime (node, deno, bun; comma-separated)
 //   npm run bench -- --suite=keys,base64   # some suites (keys, envelope, large, streams, base64, memory)
 //   npm run bench -- --no-readme           # leave bench/README.md alone
-import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TABLE_HEAD, groupTable } from './lib/harness.mjs';
-import { TARGET_HEAD, targetLines } from './lib/targets.mjs';
-import { measureSizes, sizeTable } from '../scripts/size.mjs';
+import { TOOLS_MODULES, ensureTools, toolBin } from '../test/harness/install.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');
+
+// esbuild, the peers (mitata, jose, the AWS Encryption SDK), Deno and Bun are test tools, in
+// test/node_modules (installed on first use); bench/node_modules links to it, so that the bench's
+// files and its bundle (bench/.build) find them, in every runtime.
+ensureTools();
+if (!lstatSync(join(here, 'node_modules'), { throwIfNoEntry: false })) symlinkSync(TOOLS_MODULES, join(here, 'node_modules'), 'dir');
+const { build } = await import('esbuild');
+const { TABLE_HEAD, groupTable } = await import('./lib/harness.mjs');
+const { TARGET_HEAD, targetLines } = await import('./lib/targets.mjs');
+const { measureSizes, sizeTable } = await import('../scripts/size.mjs');
+
 const args = process.argv.slice(2);
 const option = (name) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const quick = args.includes('--quick');
@@ -28,13 +36,13 @@ const SUITES = ['keys', 'envelope', 'large', 'streams', 'base64'];
 const suites = option('suite')?.split(',') ?? [...SUITES, 'memory'];
 const RUNTIMES = {
   node: [process.execPath, '--expose-gc'],
-  deno: [join(root, 'node_modules/.bin/deno'), 'run', '-A', '--v8-flags=--expose-gc'],
-  bun: [join(root, 'node_modules/.bin/bun')],
+  deno: [toolBin('deno'), 'run', '-A', '--v8-flags=--expose-gc'],
+  bun: [toolBin('bun')],
 };
 const runtimes = (option('runtime')?.split(',') ?? Object.keys(RUNTIMES)).filter((name) => {
   if (!RUNTIMES[name]) throw new Error(`unknown runtime ${name}: use ${Object.keys(RUNTIMES).join(', ')}`);
   const found = name === 'node' || existsSync(RUNTIMES[name][0]);
-  if (!found) console.warn(`${name}: not installed (npm ci installs it), skipped`);
+  if (!found) console.warn(`${name}: not installed (cd test && npm ci installs it), skipped`);
   return found;
 });
 

@@ -10,11 +10,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import * as esbuild from 'esbuild';
+import { importTool } from '../test/harness/install.mjs';
 import { KMS_KEY, NON_ASCII_CONTEXT, RAW_KEYS, plaintext } from '../test/fixtures/esdk/keys.mjs';
 import { CommitmentPolicy, KmsKeyringNode, MultiKeyringNode, buildClient, sdkRawKeyring, webkmsKmsClient } from '../test/fixtures/esdk/sdk.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const esbuild = await importTool('esbuild'); // a test tool, in test/node_modules
 const OUT = path.join(ROOT, 'test/fixtures/esdk/messages.mjs');
 
 /** webkms from source, for the KMS client below. */

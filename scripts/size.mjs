@@ -7,13 +7,17 @@
 //   npm run size            # table and budget check
 //   npm run size -- --json  # the same as JSON
 //   npm run size -- --explain  # what webkms's bundles would weigh without message text, without the JS base64 coder
-import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { dirname, resolve } from 'node:path';
 
+import { TOOLS_MODULES, importTool } from '../test/harness/install.mjs';
+
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+// esbuild and the peers measured beside webkms (jose, the AWS Encryption SDK) are test tools, in
+// test/node_modules (installed on first use).
+const { build } = await importTool('esbuild');
 const KB = 1024;
 
 /**
@@ -48,6 +52,7 @@ async function measureEntry(contents, plugins = []) {
   const result = await build({
     plugins,
     stdin: { contents, resolveDir: root, loader: 'ts', sourcefile: 'entry.ts' },
+    nodePaths: [TOOLS_MODULES],
     bundle: true,
     minify: true,
     format: 'esm',

@@ -24,7 +24,7 @@ export interface Base64DecodeOptions {
 }
 
 interface NativeBase64 {
-  fromBase64(text: string, options: { alphabet: Base64Alphabet; lastChunkHandling: 'loose' }): Uint8Array;
+  fromBase64(text: string, options: { alphabet: Base64Alphabet; lastChunkHandling: 'loose' }): Uint8Array<ArrayBuffer>;
 }
 interface NativeBytes {
   toBase64(options: { alphabet: Base64Alphabet; omitPadding: boolean }): string;
@@ -149,7 +149,7 @@ function checkAlphabet(alphabet: unknown = 'base64'): Base64Alphabet {
  * Decodes base64 (default) or base64url. Throws `ValidationException` on any character outside
  * the alphabet (whitespace included), on missing or misplaced padding, and on non-zero pad bits.
  */
-export function decode(text: string, options: Base64DecodeOptions = {}): Uint8Array {
+export function decode(text: string, options: Base64DecodeOptions = {}): Uint8Array<ArrayBuffer> {
   const alphabet = checkAlphabet(options.alphabet);
   if (typeof text !== 'string') throw invalid('not a string');
   // Shape first, in O(1): length and padding decide the exact decoded length. Padding, required in
@@ -159,7 +159,7 @@ export function decode(text: string, options: Base64DecodeOptions = {}): Uint8Ar
   const tail = data % 4;
   if (tail === 1 || ((pads || alphabet === 'base64') && text.length % 4)) throw invalid('wrong length or padding');
   const expected = Math.floor((data * 3) / 4);
-  let out: Uint8Array | undefined;
+  let out: Uint8Array<ArrayBuffer> | undefined;
   if (hasNative) {
     try {
       out = (Uint8Array as unknown as NativeBase64).fromBase64(text, { alphabet, lastChunkHandling: 'loose' });
@@ -177,7 +177,7 @@ export function decode(text: string, options: Base64DecodeOptions = {}): Uint8Ar
   return out;
 }
 
-function decodePortable(text: string, data: number, expected: number, table: Uint16Array): Uint8Array {
+function decodePortable(text: string, data: number, expected: number, table: Uint16Array): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(expected);
   // Locals: V8 reloads and checks a module binding at every use in the loops.
   const view = scratchView;

@@ -4,7 +4,7 @@ import { KmsError, check } from './errors.js';
 const utf8Encoder = new TextEncoder();
 
 /** UTF-8 bytes of a string. */
-export function utf8(text: string): Uint8Array {
+export function utf8(text: string): Uint8Array<ArrayBuffer> {
   // Short ASCII text (key ids, context keys and values) is copied here: a call into the engine's
   // TextEncoder costs about a microsecond in Node and Deno, far more than this loop.
   if (text.length <= 64) {
@@ -42,7 +42,7 @@ export function utf8Into(text: string, out: Uint8Array, offset: number): number 
 }
 
 /** Concatenates byte arrays into one new array. */
-export function concat(...parts: readonly Uint8Array[]): Uint8Array {
+export function concat(...parts: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
   let length = 0;
   for (const part of parts) length += part.length;
   const out = new Uint8Array(length);
@@ -55,7 +55,7 @@ export function concat(...parts: readonly Uint8Array[]): Uint8Array {
 }
 
 /** A 4-byte big-endian unsigned integer. */
-export function uint32(value: number): Uint8Array {
+export function uint32(value: number): Uint8Array<ArrayBuffer> {
   return Uint8Array.of(value >>> 24, (value >>> 16) & 0xff, (value >>> 8) & 0xff, value & 0xff);
 }
 

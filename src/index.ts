@@ -2,7 +2,22 @@
 export { Keyring } from './keyring.js';
 export { KmsError, type KmsErrorName } from './errors.js';
 export { MemoryKeyStore } from './stores/memory.js';
-export { IndexedDbKeyStore, type IndexedDbKeyStoreOptions } from './stores/indexeddb.js';
+export {
+  DenoKvKeyStore,
+  type DenoKvAtomicOperation,
+  type DenoKvEntry,
+  type DenoKvKey,
+  type DenoKvKeyPart,
+  type DenoKvKeyStoreOptions,
+  type DenoKvLike,
+} from './stores/deno-kv.js';
+export {
+  DurableObjectKeyStore,
+  type DurableObjectKeyStoreOptions,
+  type DurableObjectStorageLike,
+  type DurableObjectTransactionLike,
+} from './stores/durable-object.js';
+export { IndexedDbKeyStore, type IndexedDbFactory, type IndexedDbKeyStoreOptions } from './stores/indexeddb.js';
 export type {
   KeyStore,
   KeyStoreKind,

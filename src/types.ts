@@ -5,6 +5,53 @@ import type { KeyStore } from './stores/types.js';
 
 export type { BinaryInput, EncryptionContext };
 
+// WebCrypto's types, for the declarations: derived from the global `crypto`, which lib.dom and
+// @types/node both declare, so that the package's types compile with either (a Node project needs
+// no lib.dom). Where lib.dom is present they are its `Crypto` and `CryptoKey`. The build
+// (scripts/build-types.mjs) imports them into every declaration file that names them.
+
+/** The WebCrypto implementation: `globalThis.crypto`'s type. */
+export type Crypto = typeof globalThis extends { crypto: infer C extends object } ? C : CryptoFallback;
+
+/** A WebCrypto key: what the `crypto` global's `subtle.encrypt` takes. */
+export type CryptoKey = Crypto extends { subtle: { encrypt(algorithm: never, key: infer K, data: never): unknown } } ? K : CryptoKeyFallback;
+
+/** `Crypto` where the global `crypto` is not declared at all (neither lib.dom nor @types/node). */
+export interface CryptoFallback {
+  readonly subtle: object;
+  getRandomValues<T extends ArrayBufferView | null>(array: T): T;
+}
+
+/** `CryptoKey` where the global `crypto` is not declared at all. */
+export interface CryptoKeyFallback {
+  readonly algorithm: { name: string };
+  readonly extractable: boolean;
+  readonly type: string;
+  readonly usages: string[];
+}
+
+/** A JSON Web Key (RFC 7517): the members of lib.dom's `JsonWebKey`. webkms takes `{ kty: 'oct', k }`. */
+export interface JsonWebKey {
+  alg?: string;
+  crv?: string;
+  d?: string;
+  dp?: string;
+  dq?: string;
+  e?: string;
+  ext?: boolean;
+  k?: string;
+  key_ops?: string[];
+  kty?: string;
+  n?: string;
+  oth?: { d?: string; r?: string; t?: string }[];
+  p?: string;
+  q?: string;
+  qi?: string;
+  use?: string;
+  x?: string;
+  y?: string;
+}
+
 /** AES key sizes: of a master key (`createKey`) or of a data key (`generateDataKey`). */
 export type AesKeySpec = 'AES_128' | 'AES_192' | 'AES_256';
 
@@ -232,9 +279,9 @@ export interface KeyVersionResult {
 /** A secret wrapped under a key version. */
 export interface WrapResult extends KeyVersionResult {
   /** The self-describing blob `decrypt` takes (format: docs/format.md). */
-  ciphertextBlob: Uint8Array;
+  ciphertextBlob: Uint8Array<ArrayBuffer>;
   /** The 96-bit AES-GCM IV, also inside the blob. */
-  iv: Uint8Array;
+  iv: Uint8Array<ArrayBuffer>;
   algorithm: 'AES_GCM';
 }
 
@@ -256,7 +303,7 @@ export interface GenerateDataKeyInput {
 /** A fresh data key and its wrapped copy. */
 export interface GenerateDataKeyResult extends WrapResult {
   /** The data key: a fresh buffer the library keeps no reference to. Zero it after use. */
-  plaintext: Uint8Array;
+  plaintext: Uint8Array<ArrayBuffer>;
 }
 
 /** Input of `Keyring.encrypt`. */
@@ -282,7 +329,7 @@ export interface DecryptInput {
 /** The unwrapped secret and the key version that had wrapped it. */
 export interface DecryptResult extends KeyVersionResult {
   /** A fresh buffer the library keeps no reference to. Zero it after use. */
-  plaintext: Uint8Array;
+  plaintext: Uint8Array<ArrayBuffer>;
 }
 
 /** Input of `Keyring.reEncrypt`. */

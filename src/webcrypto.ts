@@ -26,7 +26,7 @@ export function resolveCrypto(given?: Crypto): Crypto {
 }
 
 /** `length` bytes from the WebCrypto random generator (at most 65,536 per call, as WebCrypto allows). */
-export function randomBytes(crypto: Crypto, length: number): Uint8Array {
+export function randomBytes(crypto: Crypto, length: number): Uint8Array<ArrayBuffer> {
   return crypto.getRandomValues(new Uint8Array(length));
 }
 
@@ -91,7 +91,7 @@ export function aesGcmEncrypt(
   iv: Uint8Array,
   plaintext: Uint8Array,
   additionalData: Uint8Array,
-): Promise<Uint8Array> {
+): Promise<Uint8Array<ArrayBuffer>> {
   return crypto.subtle.encrypt(gcm(iv, additionalData), key, bufferSource(plaintext)).then(
     (sealed) => new Uint8Array(sealed),
     (cause: unknown) => {
@@ -111,7 +111,7 @@ export function aesGcmDecrypt(
   sealed: Uint8Array,
   additionalData: Uint8Array,
   failure = 'the ciphertext, its encryption context or its AAD does not match: authentication failed',
-): Promise<Uint8Array> {
+): Promise<Uint8Array<ArrayBuffer>> {
   if (sealed.length < TAG_LENGTH) return Promise.reject(new KmsError('InvalidCiphertextException', 'the ciphertext is shorter than its tag'));
   return crypto.subtle.decrypt(gcm(iv, additionalData), key, bufferSource(sealed)).then(
     (opened) => new Uint8Array(opened),
@@ -133,7 +133,7 @@ export async function wrapGeneratedSecret(
   length: number,
   iv: Uint8Array,
   additionalData: Uint8Array,
-): Promise<Uint8Array | undefined> {
+): Promise<Uint8Array<ArrayBuffer> | undefined> {
   if (!key.usages.includes('wrapKey')) return undefined;
   let secret: CryptoKey;
   try {
@@ -149,6 +149,6 @@ export async function wrapGeneratedSecret(
 }
 
 /** SHA-256 digest. */
-export async function sha256(crypto: Crypto, data: Uint8Array): Promise<Uint8Array> {
+export async function sha256(crypto: Crypto, data: Uint8Array): Promise<Uint8Array<ArrayBuffer>> {
   return new Uint8Array(await crypto.subtle.digest('SHA-256', bufferSource(data)));
 }

@@ -244,6 +244,8 @@ export class MessageOpener {
   }
 }
 
+// The public signature: the plaintext is a view of an ArrayBuffer webkms allocated (frames decrypt
+// into new buffers), never of shared memory, which the frame callback's type does not say.
 /**
  * Opens a sealed message in one call: the plaintext, returned only once every frame, the header
  * and (for signed suites) the signature have verified.
@@ -251,6 +253,7 @@ export class MessageOpener {
  *   non-committing suite, no keyring able to unwrap the data key, a missing required context
  *   pair, a changed, truncated, extended or reordered message, a bad signature.
  */
+export function open(keyrings: EnvelopeKeyrings, sealed: SealData, options?: OpenOptions): Promise<Uint8Array<ArrayBuffer>>;
 export async function open(keyrings: EnvelopeKeyrings, sealed: SealData, options: OpenOptions = {}): Promise<Uint8Array> {
   const message = await dataBytes(sealed, 'sealed');
   const parts: Uint8Array[] = [];

@@ -166,7 +166,7 @@ export async function startSeal(plan: SealPlan, plaintextLength?: number, cache?
  * @throws `ValidationException` for bad options or data, `NotFoundException` for an unknown key id,
  *   `DisabledException`, `UnsupportedOperationException` when the engine lacks an algorithm.
  */
-export async function seal(keyrings: EnvelopeKeyrings, data: SealData, options: SealOptions = {}): Promise<Uint8Array> {
+export async function seal(keyrings: EnvelopeKeyrings, data: SealData, options: SealOptions = {}): Promise<Uint8Array<ArrayBuffer>> {
   const plan = planSeal(keyrings, options);
   const plaintext = await dataBytes(data, 'data');
   checkLength(plaintext.length, plan.frameSize);

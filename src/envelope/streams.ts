@@ -15,6 +15,10 @@ import { type SealStreamOptions, type Sealer, planStreamSeal, startSeal } from '
  * @throws `ValidationException` (at once) for bad options; `UnsupportedOperationException` for the
  *   signed suite, which WebCrypto cannot sign incrementally (use `seal`).
  */
+// The public signatures: every chunk out is a view of an ArrayBuffer webkms allocated (header and
+// frames are written into new buffers, plaintext decrypts into them), never of shared memory,
+// which the bodies' types do not say.
+export function sealStream(keyrings: EnvelopeKeyrings, options?: SealStreamOptions): TransformStream<Uint8Array, Uint8Array<ArrayBuffer>>;
 export function sealStream(keyrings: EnvelopeKeyrings, options: SealStreamOptions = {}): TransformStream<Uint8Array, Uint8Array> {
   const plan = planStreamSeal(keyrings, options);
   const { frameSize } = plan;
@@ -78,6 +82,7 @@ export function sealStream(keyrings: EnvelopeKeyrings, options: SealStreamOption
  * authentic message. For the signed suite, frames are released before the footer signature is
  * checked at the end: treat them as unverified until the stream closes.
  */
+export function openStream(keyrings: EnvelopeKeyrings, options?: OpenOptions): TransformStream<Uint8Array, Uint8Array<ArrayBuffer>>;
 export function openStream(keyrings: EnvelopeKeyrings, options: OpenOptions = {}): TransformStream<Uint8Array, Uint8Array> {
   let controller: TransformStreamDefaultController<Uint8Array>;
   // Made now, so bad options throw here rather than when the first chunk arrives.

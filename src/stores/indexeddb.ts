@@ -14,6 +14,12 @@ const VERSION = 1;
 const RECORDS = 'records';
 const MAX_NAME_LENGTH = 200;
 
+/**
+ * The type of the global `indexedDB` where the environment declares one (lib.dom): its
+ * declarations then need no DOM lib elsewhere (Node without DOM sees `never`).
+ */
+export type IndexedDbFactory = typeof globalThis extends { indexedDB: infer Factory } ? Factory : never;
+
 /** Options of {@link IndexedDbKeyStore}. */
 export interface IndexedDbKeyStoreOptions {
   /**
@@ -22,7 +28,7 @@ export interface IndexedDbKeyStoreOptions {
    */
   readonly name: string;
   /** The IndexedDB to use; by default the global `indexedDB`. */
-  readonly indexedDB?: IDBFactory;
+  readonly indexedDB?: IndexedDbFactory;
 }
 
 // Safari before 15.4 has IndexedDB but no BroadcastChannel: other tabs' changes then reach a

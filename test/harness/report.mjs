@@ -1,10 +1,14 @@
 // The end of a run: every failure with its message, the per-engine table, the engines that did
 // not run, and last, alone on its line, "N passed, N failed, N skipped" over all engines.
+import fs from 'node:fs';
 
 const indent = (text, by) => text.split('\n').map((line) => by + line).join('\n');
 
-/** `results`: [{ engine, version, passed, failed, skipped, seconds, failures, metrics }]; `notRun`: engine → why. */
-export function printReport(results, notRun) {
+/**
+ * `results`: [{ engine, version, passed, failed, skipped, seconds, failures, skips?, metrics }];
+ * `notRun`: engine → why; `summaryFile`, when given, receives the table and the closing line.
+ */
+export function printReport(results, notRun, summaryFile) {
   // A failure seen the same in several engines is printed once, with the engines' names.
   const failures = new Map();
   for (const { engine, failures: list } of results) {
@@ -18,6 +22,11 @@ export function printReport(results, notRun) {
   for (const { name, message, engines } of failures.values()) {
     console.log(`\n  [${engines.join(', ')}] ${name}\n${indent(message, '      ')}`);
   }
+
+  // Tests that did not run, each with its reason (the snippets a fixture marks as not runnable here).
+  const skips = results.flatMap(({ engine, skips: list = [] }) => list.map((skip) => ({ engine, ...skip })));
+  if (skips.length) console.log('\nSKIPPED');
+  for (const { engine, name, why } of skips) console.log(`  [${engine}] ${name}: ${why}`);
 
   // Counts the tests publish (test/support/metrics.mjs): engines with the same count on one line.
   const metrics = [...new Set(results.flatMap((r) => Object.keys(r.metrics)))].sort();
@@ -38,17 +47,16 @@ export function printReport(results, notRun) {
   ];
   const cells = [columns.map(([title]) => title), ...results.map((r) => columns.map(([, get]) => String(get(r))))];
   const widths = columns.map((_, i) => Math.max(...cells.map((row) => row[i].length)));
-  console.log('');
-  for (const row of cells) {
-    console.log(row.map((cell, i) => (columns[i][2] === 'left' ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ').trimEnd());
-  }
+  const table = cells.map((row) => row.map((cell, i) => (columns[i][2] === 'left' ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ').trimEnd());
+  console.log(`\n${table.join('\n')}`);
 
-  if (notRun.size) {
-    console.log('');
-    for (const [engine, why] of notRun) console.log(`!!! ${engine} NOT RUN: ${why}`);
-  }
+  const notRunLines = [...notRun].map(([engine, why]) => `!!! ${engine} NOT RUN: ${why}`);
+  if (notRunLines.length) console.log(`\n${notRunLines.join('\n')}`);
 
   const total = (key) => results.reduce((sum, r) => sum + r[key], 0);
-  console.log(`\n${total('passed')} passed, ${total('failed')} failed, ${total('skipped')} skipped`);
+  const closing = `${total('passed')} passed, ${total('failed')} failed, ${total('skipped')} skipped`;
+  console.log(`\n${closing}`);
+  // The same table, the engines not run and the closing line, for whoever quotes the run (README.md).
+  if (summaryFile) fs.writeFileSync(summaryFile, [...table, ...(notRunLines.length ? ['', ...notRunLines] : []), '', closing, ''].join('\n'));
   return total('failed');
 }

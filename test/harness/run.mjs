@@ -13,6 +13,9 @@
 // An engine that cannot run (not root, so no apt-get; excluded by WEBKMS_ENGINES) is reported as
 // NOT RUN; under CI=true every engine must run, and each one that does not counts as a failure.
 //
+// Beside the engines, the row "snippets" (test/snippets/check.mjs) typechecks and runs every code
+// block of README.md and docs/*.md against the packed package; `npm test -- snippets` runs it alone.
+//
 // Phase 1 starts each engine, loads the test bundle (bundle.mjs), runs the uvu suite and the
 // interop modules' `produce` (test/interop.mjs, test/*-interop.mjs); phase 2 hands every live
 // engine what all of them produced to `consume`. Then the restart phase, in engines whose driver
@@ -24,7 +27,7 @@ import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ensureNodeModules, ensureSystemPackages } from './install.mjs';
+import { ensureRootModules, ensureSystemPackages, ensureTools } from './install.mjs';
 import { killAll, withTimeout } from './procs.mjs';
 import { printReport } from './report.mjs';
 import { parseUvuReport } from './uvu-report.mjs';
@@ -45,6 +48,8 @@ const ENGINES = {
 };
 // Longest first, so that the engines finishing last are short ones: by the seconds each took last
 // time (.harness/seconds.json), else slowest to launch first.
+/** Checks that are rows of the table without being engines: name → module exporting requirements() and run*(). */
+const CHECKS = { snippets: '../snippets/check.mjs' };
 const START_ORDER = ['firefox', 'webkit', 'chromium', 'workerd', 'deno', 'bun', 'node', 'peculiar'];
 const SECONDS_FILE = path.join(OUT, 'seconds.json');
 // The suites are CPU-bound: more engines at once than cores only makes each one slower.
@@ -56,11 +61,12 @@ const VERBOSE = Boolean(process.env.WEBKMS_VERBOSE);
 const log = (message) => console.log(`[harness] ${message}`);
 
 function selectedEngines() {
-  const names = (process.argv.slice(2).join(',') || process.env.WEBKMS_ENGINES || Object.keys(ENGINES).join(','))
+  const known = [...Object.keys(ENGINES), ...Object.keys(CHECKS)];
+  const names = (process.argv.slice(2).join(',') || process.env.WEBKMS_ENGINES || known.join(','))
     .split(',').map((s) => s.trim()).filter(Boolean);
-  const unknown = names.filter((name) => !(name in ENGINES));
-  if (unknown.length) throw new Error(`unknown engine(s) ${unknown.join(', ')}; known: ${Object.keys(ENGINES).join(' ')}`);
-  return Object.keys(ENGINES).filter((name) => names.includes(name));
+  const unknown = names.filter((name) => !known.includes(name));
+  if (unknown.length) throw new Error(`unknown engine(s) ${unknown.join(', ')}; known: ${known.join(' ')}`);
+  return known.filter((name) => names.includes(name));
 }
 
 function fail(result, name, message) {
@@ -86,12 +92,15 @@ async function pool(items, limit, task) {
 /** Install what is missing; returns the drivers of the engines that can run, and why others cannot. */
 async function prepare(selected) {
   fs.mkdirSync(OUT, { recursive: true });
-  ensureNodeModules(ROOT, OUT);
+  ensureRootModules(OUT);
+  ensureTools(OUT);
   const drivers = {};
-  for (const engine of selected) drivers[engine] = await import(`./engines/${ENGINES[engine].driver}.mjs`);
+  for (const engine of selected) drivers[engine] = await import(engine in CHECKS ? CHECKS[engine] : `./engines/${ENGINES[engine].driver}.mjs`);
   const needs = new Map(await Promise.all(selected.map(async (engine) => [engine, await drivers[engine].requirements(engine)])));
   const notRun = ensureSystemPackages(needs, OUT);
-  for (const engine of Object.keys(ENGINES)) {
+  // A check runs without what it lacks, and says so itself (a snippet for a missing browser is skipped).
+  for (const check of Object.keys(CHECKS)) notRun.delete(check);
+  for (const engine of [...Object.keys(ENGINES), ...Object.keys(CHECKS)]) {
     if (!selected.includes(engine)) notRun.set(engine, 'not selected (WEBKMS_ENGINES or npm test -- <engines>)');
     if (notRun.has(engine)) delete drivers[engine];
   }
@@ -222,18 +231,36 @@ async function runEngines(drivers, { files, bundles }, results) {
   fs.writeFileSync(SECONDS_FILE, JSON.stringify({ ...last, ...Object.fromEntries(busy) }));
 }
 
+/** The snippets row: the documentation's code blocks, typechecked and run (test/snippets/check.mjs). */
+async function runSnippetChecks(check, result) {
+  const started = performance.now();
+  try {
+    const dir = path.join(OUT, 'snippets');
+    fs.mkdirSync(dir, { recursive: true });
+    Object.assign(result, await check.runSnippets(dir, (message) => { if (VERBOSE) log(message); }));
+  } catch (error) {
+    fail(result, 'snippets', String(error?.stack ?? error));
+  }
+  result.seconds = (performance.now() - started) / 1000;
+  log(`snippets: ${result.passed} passed, ${result.failed} failed, ${result.skipped} skipped`);
+}
+
 async function main() {
   const { drivers, notRun } = await prepare(selectedEngines());
-  const engines = Object.keys(drivers);
-  const results = new Map(Object.keys(ENGINES).filter((e) => e in drivers || CI).map((engine) => [engine, {
-    engine, version: '', passed: 0, failed: 0, skipped: 0, seconds: 0, failures: [], metrics: {},
+  const engines = Object.keys(drivers).filter((engine) => engine in ENGINES);
+  const rows = [...Object.keys(ENGINES), ...Object.keys(CHECKS)];
+  const results = new Map(rows.filter((e) => e in drivers || CI).map((engine) => [engine, {
+    engine, version: '', passed: 0, failed: 0, skipped: 0, seconds: 0, failures: [], skips: [], metrics: {},
   }]));
   if (CI) for (const [engine, why] of notRun) fail(results.get(engine), 'engine not run, and CI=true requires every engine', why);
 
   const tests = await bundle(engines);
-  log(`${new Set(Object.values(tests.files).flat()).size} test files, engines: ${engines.join(' ') || 'none'}`);
-  await runEngines(drivers, tests, results);
-  return printReport([...results.values()], notRun);
+  log(`${new Set(Object.values(tests.files).flat()).size} test files, engines: ${engines.join(' ') || 'none'}${drivers.snippets ? ', and the snippets' : ''}`);
+  await Promise.all([
+    runEngines(Object.fromEntries(engines.map((e) => [e, drivers[e]])), tests, results),
+    drivers.snippets && runSnippetChecks(drivers.snippets, results.get('snippets')),
+  ]);
+  return printReport([...results.values()], notRun, path.join(OUT, 'summary.txt'));
 }
 
 // Stop what was started even on Ctrl-C or a crash of the runner itself.

@@ -10,6 +10,12 @@ export const engine = globalThis.__WEBKMS_ENGINE ?? 'direct';
 export const crypto = globalThis.__WEBKMS_CRYPTO ?? globalThis.crypto;
 
 /**
+ * A directory the harness made for tests that keep files (Deno KV databases), the same after the
+ * harness restarts the engine; undefined in engines that keep none.
+ */
+export const stateDir = globalThis.__WEBKMS_STATE_DIR;
+
+/**
  * Engine differences are facts the tests assert, not reasons to skip.
  * feature → engine → why the engine lacks it. An engine not listed has the feature.
  */
@@ -33,6 +39,25 @@ export const KNOWN_DIFFERENCES = {
   },
   persistWithoutPrompt: {
     firefox: "Firefox asks the user before it makes a site's storage persistent: persist() waits for an answer",
+  },
+  denoKv: {
+    node: 'Deno KV (Deno.openKv) is an API of Deno: Node has none',
+    peculiar: 'Deno KV (Deno.openKv) is an API of Deno: Node has none',
+    bun: 'Deno KV (Deno.openKv) is an API of Deno: Bun has none',
+    workerd: 'Deno KV (Deno.openKv) is an API of Deno: Workers have none (they offer Durable Objects and KV)',
+    chromium: 'Deno KV (Deno.openKv) is an API of Deno: browsers have none (they offer IndexedDB)',
+    firefox: 'Deno KV (Deno.openKv) is an API of Deno: browsers have none (they offer IndexedDB)',
+    webkit: 'Deno KV (Deno.openKv) is an API of Deno: browsers have none (they offer IndexedDB)',
+  },
+  // The harness gives the workerd Worker a Durable Object namespace with storage on disk.
+  durableObjects: {
+    node: 'Durable Objects are an API of Cloudflare Workers: Node has none',
+    peculiar: 'Durable Objects are an API of Cloudflare Workers: Node has none',
+    deno: 'Durable Objects are an API of Cloudflare Workers: Deno has none (it offers Deno KV)',
+    bun: 'Durable Objects are an API of Cloudflare Workers: Bun has none',
+    chromium: 'Durable Objects are an API of Cloudflare Workers: browsers have none (they offer IndexedDB)',
+    firefox: 'Durable Objects are an API of Cloudflare Workers: browsers have none (they offer IndexedDB)',
+    webkit: 'Durable Objects are an API of Cloudflare Workers: browsers have none (they offer IndexedDB)',
   },
 };
 

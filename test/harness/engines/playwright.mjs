@@ -14,16 +14,35 @@ const APT = { chromium: ['chromium'], firefox: ['firefox-esr'] };
 const LAUNCH_TIMEOUT = 60_000;
 
 let config;
+// The config's imports (@playwright/test) are test tools, in test/node_modules: resolved from
+// here (as imports, so ESM entries) and left to Node as file URLs, since the compiled config is
+// not under test/.
+const fromTestTools = {
+  name: 'from-test-tools',
+  setup(build) {
+    build.onResolve({ filter: /^[^./]/ }, (args) => ({ path: import.meta.resolve(args.path), external: true }));
+  },
+};
+
 /** playwright.config.ts, compiled next to the bundles (Node 20 cannot import TypeScript). */
 async function project(engine) {
   if (!config) {
     const outfile = path.join(ROOT, '.harness/playwright.config.mjs');
-    await esbuild.build({ entryPoints: [path.join(ROOT, 'playwright.config.ts')], outfile, format: 'esm', platform: 'node', logLevel: 'silent' });
+    await esbuild.build({
+      entryPoints: [path.join(ROOT, 'playwright.config.ts')], outfile, bundle: true, plugins: [fromTestTools],
+      format: 'esm', platform: 'node', logLevel: 'silent',
+    });
     config = (await import(pathToFileURL(outfile).href)).default;
   }
   const found = config.projects.find((p) => p.name === engine);
   if (!found) throw new Error(`playwright.config.ts has no project named ${engine}`);
   return found.use;
+}
+
+/** How playwright.config.ts launches `engine`'s browser: the browser type and its launch options. */
+export async function browserLaunch(engine) {
+  const { browserName, channel, headless, launchOptions } = await project(engine);
+  return { type: playwright[browserName], options: { ...launchOptions, channel, headless } };
 }
 
 export async function requirements(engine) {
@@ -40,8 +59,7 @@ async function load(context, url) {
 }
 
 export async function open(engine, { bundle }) {
-  const { browserName, channel, headless, launchOptions } = await project(engine);
-  const type = playwright[browserName];
+  const { type, options } = await browserLaunch(engine);
   const page = await servePage(engine, bundle);
   let server, browser;
   const close = async () => {
@@ -51,7 +69,7 @@ export async function open(engine, { bundle }) {
     await page.close();
   };
   try {
-    server = await type.launchServer({ ...launchOptions, channel, headless, host: '127.0.0.1', port: 0, timeout: LAUNCH_TIMEOUT });
+    server = await type.launchServer({ ...options, host: '127.0.0.1', port: 0, timeout: LAUNCH_TIMEOUT });
     track(server.process());
     browser = await type.connect(server.wsEndpoint(), { timeout: LAUNCH_TIMEOUT });
     // One context, the profile every page of the run shares: its storage outlives the pages.

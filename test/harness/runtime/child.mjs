@@ -1,4 +1,5 @@
-// Entry of the process engines: `node|bun child.mjs <engine> <bundle>`, `deno run … child.mjs …`.
+// Entry of the process engines: `node|bun child.mjs <engine> <bundle>`, `deno run … child.mjs …
+// <engine> <bundle> <state directory>` (engines/process.mjs).
 // Sets the engine up, loads the test bundle, then answers calls: one JSON line on stdin
 // ({ name, arg }) → one line on stdout, MARK + api.call()'s answer. The first line is the load
 // result. The marker keeps stray output (a test's console.log) from passing for an answer.
@@ -8,7 +9,7 @@ import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 
 const MARK = '\u0001webkms ';
-const [engine, bundle] = process.argv.slice(2);
+const [engine, bundle, stateDir] = process.argv.slice(2);
 const answer = (message) => process.stdout.write(MARK + JSON.stringify(message) + '\n');
 
 let injected = ''; // what replaces the engine's own WebCrypto, named in the version
@@ -21,6 +22,7 @@ function version() {
 
 // test/support/env.mjs reads these when it loads, so they are set before the bundle is imported.
 globalThis.__WEBKMS_ENGINE = engine;
+if (stateDir) globalThis.__WEBKMS_STATE_DIR = stateDir;
 let api;
 try {
   if (engine === 'peculiar') {
