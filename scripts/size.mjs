@@ -21,16 +21,19 @@ const { build } = await importTool('esbuild');
 const KB = 1024;
 
 /**
- * Budgets, in bytes of min+gzip: what is measured (7.5 / 11.7 / 18.2 KB) plus about 0.25 KB, so that
- * growth is a decision, not an accident. Issue 13 asked for 4 / 8 / 14 KB; `--explain` and
- * bench/README.md ("Bundle sizes") show the code itself is bigger than those. The envelope fixes
- * (resumable header parser, bounded unwrap errors, low-s signatures, format hints, raw AES fields in
- * readHeader) raised seal/open and the whole package by 0.25 and 0.375 KB (12.2 / 18.8 KB measured).
+ * Budgets, in bytes of min+gzip: what is measured plus about 0.25 KB, so that growth is a decision,
+ * not an accident. Issue 13 asked for 4 / 8 / 14 KB; `--explain` and bench/README.md ("Bundle
+ * sizes") show the code itself is bigger than those. 0.1 measured 7.5 / 11.7 / 18.2 KB. 0.2 added,
+ * to every Keyring: key stores (Keyring.open, the records' compare-and-set and reload, sealed
+ * material, record checks) and export bundles (canonical JSON, PBKDF2, the bundle format), about
+ * 3 KB each, as methods of the class, which a bundler cannot leave out; to seal/open the envelope
+ * fixes (resumable header parser, bounded unwrap errors, low-s signatures, format hints); to the
+ * whole package the three stores. Measured 14.7 / 12.6 / 29.5 KB.
  */
 export const BUDGETS = {
-  keyring: 7.75 * KB,
-  sealOpen: 12.25 * KB,
-  all: 18.875 * KB,
+  keyring: 15 * KB,
+  sealOpen: 12.875 * KB,
+  all: 29.75 * KB,
 };
 
 /** What is measured: [id, label, source of the entry module, budget key]. */

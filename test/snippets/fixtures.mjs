@@ -93,6 +93,13 @@ export const fixtures = {
     postlude: `if (dataKey.plaintext.some((b) => b !== 0)) throw new Error('the data key was not zeroed');`,
   },
 
+  bundles: {
+    postlude: [
+      `if (restored.describeKey('alias/app').keyId !== 'app') throw new Error('the restored keyring lacks the key');`,
+      `if ((await moved.decrypt({ ciphertextBlob })).keyId !== 'app' || (await store.load()).length < 2) throw new Error('the moved key is not in the store');`,
+    ].join('\n'),
+  },
+
   'store-memory': {
     postlude: `if ((await again.generateDataKey({ keyId: 'alias/app' })).keyId !== 'app') throw new Error('a second keyring on the store does not have the key');`,
   },
