@@ -125,6 +125,8 @@ export class KeyRecords {
   readonly #scope: ArnScope;
   readonly #maxEncryptions: number;
   readonly #materialize: Materialize;
+  /** A reload queued behind other store work and not started yet. */
+  #queuedReload: Promise<void> | undefined;
   /** Store work of this keyring, one at a time: commits, reloads. */
   #queue: Promise<unknown> = Promise.resolve();
 
@@ -169,9 +171,17 @@ export class KeyRecords {
     });
   }
 
-  /** Loads the store's records again (another writer changed them). Without a store, nothing. */
+  /**
+   * Loads the store's records again (another writer changed them). Without a store, nothing. Calls
+   * made while one is queued and not yet started share it: a burst of misses costs one load.
+   */
   reload(): Promise<void> {
-    return this.#store ? this.#serial(async () => void (await this.#reloadNow())) : Promise.resolve();
+    if (!this.#store) return Promise.resolve();
+    this.#queuedReload ??= this.#serial(async () => {
+      this.#queuedReload = undefined;
+      await this.#reloadNow();
+    });
+    return this.#queuedReload;
   }
 
   /**
@@ -314,6 +324,10 @@ export class KeyRecords {
         continue;
       }
       const cryptoKey = await this.#materialize(stored.keyId, version);
+      // The record's key spec says what rotations make: it must be the material's.
+      if ((cryptoKey.algorithm as Partial<AesKeyAlgorithm>).length !== Number(stored.keySpec.slice(4))) {
+        throw new KmsError('InvalidCiphertextException', `the record of key ${stored.keyId} says ${stored.keySpec}, but version ${version.versionId} is another size`);
+      }
       const identity = { versionId: version.versionId, versionTag: versionTagOf(version.versionId), keyMaterialId: version.keyMaterialId };
       const made = keyVersion(stored.keyId, identity, cryptoKey, version.material, new Date(version.creationDate), version.reservedEncryptions);
       made.available = 0;

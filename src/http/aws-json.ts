@@ -4,6 +4,7 @@
 // their own typed exceptions.
 import { decode } from '../base64.js';
 import { parseBlob } from '../blob.js';
+import { isKeyId } from '../identifiers.js';
 import { KmsError } from '../errors.js';
 import type { Keyring } from '../keyring.js';
 import { AwsKms } from '../dialects/aws.js';
@@ -72,8 +73,8 @@ const OPERATIONS: Record<string, Operation> = {
 
 const TARGET_PREFIX = 'TrentService.';
 const CONTENT_TYPE = 'application/x-amz-json-1.1';
-/** Request fields that name a key (an existing alias names its target); a blob names its own. */
-const KEY_FIELDS = ['KeyId', 'SourceKeyId', 'DestinationKeyId', 'TargetKeyId', 'AliasName'];
+/** Request fields that name a key. */
+const KEY_FIELDS = ['KeyId', 'SourceKeyId', 'DestinationKeyId', 'TargetKeyId'];
 
 /** An error to answer with: AWS's name, HTTP status, message. */
 export class AwsFault extends Error {
@@ -124,9 +125,31 @@ export function awsFault(error: unknown): AwsFault {
   return new AwsFault('KMSInternalException', 500, `The request failed inside the service${kind}.`);
 }
 
-/** The key ids a request names (aliases resolved); names that resolve to nothing are left to the operation to refuse. */
+const KEY_ARN = /^arn:[^:]*:kms:[^:]*:[^:]*:key\/(.+)$/;
+
+/**
+ * The key id a reference names: resolved by the keyring, or, for a key this keyring has not loaded
+ * (another writer's), read from a key id or key ARN itself. `undefined` for an alias it cannot
+ * resolve: then nobody can tell which key it names.
+ */
+function keyIdOf(keyring: Keyring, reference: string): string | undefined {
+  try {
+    return keyring.describeKey(reference).keyId;
+  } catch {
+    const arn = KEY_ARN.exec(reference);
+    if (arn) return arn[1];
+    return isKeyId(reference) ? reference : undefined;
+  }
+}
+
+/**
+ * The key references a request names; a blob names its own key id. `AliasName` counts only as an
+ * alias this keyring has (UpdateAlias and DeleteAlias act on its target; CreateAlias makes it).
+ */
 function requestedKeys(keyring: Keyring, input: Record<string, unknown>): string[] {
   const references = KEY_FIELDS.map((field) => input[field]).filter((value): value is string => typeof value === 'string');
+  const alias = input['AliasName'];
+  if (typeof alias === 'string' && keyring.listAliases().some((entry) => entry.aliasName === alias)) references.push(alias);
   if (typeof input['CiphertextBlob'] === 'string' && typeof input['SourceKeyId'] !== 'string' && typeof input['KeyId'] !== 'string') {
     try {
       references.push(parseBlob(decode(input['CiphertextBlob'])).keyId);
@@ -134,30 +157,25 @@ function requestedKeys(keyring: Keyring, input: Record<string, unknown>): string
       // A malformed blob: the operation refuses it.
     }
   }
-  return references.flatMap((reference) => {
-    try {
-      return [keyring.describeKey(reference).keyId];
-    } catch {
-      return [];
-    }
-  });
+  return references;
 }
 
+/**
+ * The credential's policy, checked before the operation runs. Fails closed: a key the request
+ * names that cannot be resolved to a key id (an alias this keyring has not loaded) is denied, as
+ * is a blob's key the policy does not list, loaded here or not.
+ */
 function checkPolicy(keyring: Keyring, policy: KmsPolicy | undefined, operation: string, input: Record<string, unknown>, accessKeyId: string): void {
   if (!policy) return;
   const denied = (what: string): AwsFault =>
     new AwsFault('AccessDeniedException', 400, `User ${accessKeyId} is not authorized to perform kms:${operation} ${what}`);
   if (policy.operations && !policy.operations.includes(operation)) throw denied('(operation not allowed)');
   if (policy.keys) {
-    const allowed = new Set<string>();
-    for (const key of policy.keys) {
-      try {
-        allowed.add(keyring.describeKey(key).keyId);
-      } catch {
-        // A policy naming a key that does not exist allows nothing.
-      }
+    const allowed = new Set(policy.keys.map((key) => keyIdOf(keyring, key)).filter((keyId) => keyId !== undefined));
+    for (const reference of requestedKeys(keyring, input)) {
+      const keyId = keyIdOf(keyring, reference);
+      if (keyId === undefined || !allowed.has(keyId)) throw denied(`on key ${JSON.stringify(reference.slice(0, 256))}`);
     }
-    for (const keyId of requestedKeys(keyring, input)) if (!allowed.has(keyId)) throw denied(`on key ${keyId}`);
   }
 }
 
@@ -194,6 +212,10 @@ export async function answerAws(
     cache,
   );
   onVerified(scope, operation);
+  // The operation is a header: unsigned, a replayed request could be turned into another one.
+  if (!scope.signedHeaders.includes('x-amz-target')) {
+    throw new AwsFault('IncompleteSignatureException', 400, 'SignedHeaders must include x-amz-target: the operation must be signed');
+  }
   const run = Object.hasOwn(OPERATIONS, operation) ? OPERATIONS[operation] : undefined;
   if (!run) throw new AwsFault('UnknownOperationException', 400, `Unknown operation ${JSON.stringify(target.slice(0, 80))}`);
   const parsed = body.length === 0 ? { value: {} } : parseJson(utf8Text(body));

@@ -30,6 +30,8 @@ export interface SignedScope {
   readonly accessKeyId: string;
   readonly region: string;
   readonly service: string;
+  /** The headers the signature covers, lowercase. */
+  readonly signedHeaders: readonly string[];
 }
 
 /** What {@link verifySigV4} checks a request against. */
@@ -201,5 +203,5 @@ export async function verifySigV4(
       'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.',
     );
   }
-  return { accessKeyId, region, service };
+  return { accessKeyId, region, service, signedHeaders };
 }

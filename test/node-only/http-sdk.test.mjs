@@ -2,11 +2,12 @@
 // HTTP, SigV4 enforced: the operations, the SDK's own typed exceptions, and the full circle with
 // the official AWS Encryption SDK's KMS keyring (it encrypts through the endpoint, webkms opens;
 // webkms seals, the KMS keyring decrypts through the endpoint).
+import { createHash, createHmac } from 'node:crypto';
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Keyring, open, readHeader, seal } from '../../src/index.ts';
+import { Keyring, MemoryKeyStore, open, readHeader, seal } from '../../src/index.ts';
 import { createKmsHandler } from '../../src/http/handler.ts';
 import { CommitmentPolicy, KmsKeyringNode, buildClient } from '../fixtures/esdk/sdk.mjs';
 
@@ -116,6 +117,57 @@ operations('SigV4 is enforced: a wrong secret, an unknown access key, another re
   await rejectsWith(client({ credentials: { ...CREDENTIALS, secretAccessKey: 'wrong' } }).listKeys({}), 'InvalidSignatureException');
   await rejectsWith(client({ credentials: { accessKeyId: 'AKIDUNKNOWN', secretAccessKey: 'x' } }).listKeys({}), 'UnrecognizedClientException');
   await rejectsWith(client({ region: 'eu-west-1' }).listKeys({}), 'InvalidSignatureException');
+});
+
+operations('a key policy fails closed for a blob under a key this keyring has not loaded yet (another writer made it)', async ({ options }) => {
+  // A second keyring on the same store, which does not watch it: it learns of B only on a miss.
+  const store = new MemoryKeyStore();
+  const writer = await Keyring.open({ store, region: 'us-east-2', accountId: '111122223333' });
+  await writer.createKey({ keyId: 'A' });
+  const stale = await Keyring.open({ store: { keepsCryptoKeys: true, load: () => store.load(), commit: (w) => store.commit(w) }, region: 'us-east-2', accountId: '111122223333' });
+  const limited = await serve(createKmsHandler({ keyring: stale, credentials: [{ ...CREDENTIALS, policy: { keys: ['A'] } }] }));
+  try {
+    await writer.createKey({ keyId: 'B' });
+    const { ciphertextBlob } = await writer.encrypt({ keyId: 'B', plaintext: Uint8Array.of(7) });
+    const kms = new sdk.KMS({ ...options, endpoint: limited.endpoint });
+    await rejectsWith(kms.decrypt({ CiphertextBlob: ciphertextBlob }), 'AccessDeniedException');
+    await rejectsWith(kms.decrypt({ CiphertextBlob: ciphertextBlob, KeyId: 'B' }), 'AccessDeniedException');
+    const { CiphertextBlob } = await kms.encrypt({ KeyId: 'A', Plaintext: Uint8Array.of(1) });
+    assert.equal([...(await kms.decrypt({ CiphertextBlob })).Plaintext], [1], 'the allowed key still works');
+  } finally {
+    await limited.close();
+  }
+});
+
+operations('the operation must be signed: a request whose signature leaves out X-Amz-Target is refused before it runs', async ({ keyring, server }) => {
+  const { SignatureV4 } = await import('@smithy/signature-v4');
+  class Sha256 {
+    constructor(secret) {
+      this.hash = secret ? createHmac('sha256', secret) : createHash('sha256');
+    }
+    update(data) {
+      this.hash.update(data);
+    }
+    async digest() {
+      return new Uint8Array(this.hash.digest());
+    }
+  }
+  const signer = new SignatureV4({ credentials: CREDENTIALS, region: 'us-east-2', service: 'kms', sha256: Sha256 });
+  const { port, hostname } = new URL(server.endpoint);
+  const send = async (unsignableHeaders) => {
+    const body = JSON.stringify({ KeyId: KEY_ID });
+    const request = { method: 'POST', protocol: 'http:', hostname, port: Number(port), path: '/', headers: { host: `${hostname}:${port}`, 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'TrentService.DescribeKey' }, body };
+    const signed = await signer.sign(request, { unsignableHeaders });
+    // The operation swapped after signing: DescribeKey becomes DisableKey.
+    const headers = { ...signed.headers, 'x-amz-target': 'TrentService.DisableKey' };
+    return fetch(server.endpoint, { method: 'POST', headers, body });
+  };
+  const unsigned = await send(new Set(['x-amz-target']));
+  assert.is(unsigned.status, 400);
+  assert.is(unsigned.headers.get('x-amzn-errortype'), 'IncompleteSignatureException');
+  assert.is(keyring.describeKey(KEY_ID).keyState, 'Enabled', 'the key was not disabled');
+  const signedTarget = await send(new Set());
+  assert.is(signedTarget.headers.get('x-amzn-errortype'), 'InvalidSignatureException', 'a signed X-Amz-Target cannot be swapped');
 });
 
 const circle = suite('http: full circle with the AWS Encryption SDK\'s KMS keyring', {});

@@ -176,6 +176,29 @@ export function keyStoreConformance(name, fresh, { sealed: keepsSealed = false }
     await rejects(open(), 'KMSInternalException', /keyring record is malformed/);
   });
 
+  test('a record whose key spec is not its material\'s size fails closed (rotations would make the wrong size)', async () => {
+    const { keyring, store, open } = await setup();
+    await keyring.createKey({ keyId: 'k' });
+    const record = (await store.load()).find((r) => r.kind === 'key' && r.id === 'k');
+    assert.ok(await store.commit([{ kind: 'key', id: 'k', expectedRevision: record.revision, value: { ...record.value, keySpec: 'AES_128' } }]));
+    await rejects((await open()).rotateKey('k'), 'InvalidCiphertextException', /says AES_128, but version .* another size/);
+  });
+
+  test('a burst of blobs under keys the keyring lacks costs one reload, not one each', async () => {
+    const { keyring, again, open } = await setup();
+    await keyring.createKey({ keyId: 'k' });
+    const handle = unwatched(again());
+    let loads = 0;
+    const stale = await open({ ...handle, load: () => (loads++, handle.load()) });
+    const foreign = new Keyring({ crypto });
+    await foreign.createKey({ keyId: 'elsewhere' });
+    const { ciphertextBlob } = await foreign.encrypt({ keyId: 'elsewhere', plaintext: Uint8Array.of(1) });
+    loads = 0;
+    const results = await Promise.allSettled(Array.from({ length: 20 }, () => stale.decrypt({ ciphertextBlob })));
+    assert.ok(results.every((r) => r.status === 'rejected' && r.reason.name === 'InvalidCiphertextException'));
+    assert.ok(loads <= 2, `${loads} loads for 20 misses`);
+  });
+
   test('a failing store changes nothing: the error is typed and the keyring keeps its state', async () => {
     const { keyring, store, open } = await setup();
     await keyring.createKey({ keyId: 'k' });
