@@ -1,5 +1,6 @@
 // Request bodies read with a bound: a Content-Length over it is refused before anything is read,
 // and a body without one is read only until it passes the bound.
+import { concat } from '../bytes.js';
 
 /** A body over the bound. */
 export class BodyTooLarge extends Error {}
@@ -32,11 +33,5 @@ export async function readBody(request: Request, limit: number): Promise<Uint8Ar
     }
     parts.push(value);
   }
-  const body = new Uint8Array(length);
-  let offset = 0;
-  for (const part of parts) {
-    body.set(part, offset);
-    offset += part.length;
-  }
-  return body;
+  return concat(...parts);
 }
