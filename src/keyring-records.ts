@@ -71,7 +71,7 @@ const RESERVATION_BLOCK = 65_536;
 /** Commits that lose to other writers before a change gives up with ConflictException. */
 const MAX_ATTEMPTS = 8;
 
-/** A version in memory, with no encryptions available until some are reserved. */
+/** A version in memory: `reserved` encryptions reserved by every writer, `available` of them this keyring's. */
 export function keyVersion(
   keyId: string,
   identity: { readonly versionId: string; readonly versionTag: Uint8Array; readonly keyMaterialId: string },
@@ -79,10 +79,11 @@ export function keyVersion(
   material: StoredMaterial,
   creationDate: Date,
   reserved: number,
+  available: number,
 ): KeyVersion {
   const { versionId, versionTag, keyMaterialId } = identity;
   const headerStart = blobHeader(keyId, versionTag, new Uint8Array(0));
-  return { versionId, versionTag, keyMaterialId, cryptoKey, creationDate, headerStart, material, reserved, available: reserved };
+  return { versionId, versionTag, keyMaterialId, cryptoKey, creationDate, headerStart, material, reserved, available };
 }
 
 /** A key as the store keeps it; `changes` replace fields of the record as it is. */
@@ -329,9 +330,8 @@ export class KeyRecords {
         throw new KmsError('InvalidCiphertextException', `the record of key ${stored.keyId} says ${stored.keySpec}, but version ${version.versionId} is another size`);
       }
       const identity = { versionId: version.versionId, versionTag: versionTagOf(version.versionId), keyMaterialId: version.keyMaterialId };
-      const made = keyVersion(stored.keyId, identity, cryptoKey, version.material, new Date(version.creationDate), version.reservedEncryptions);
-      made.available = 0;
-      versions.push(made);
+      // None available: what is reserved may be another writer's, or this keyring's before a restart.
+      versions.push(keyVersion(stored.keyId, identity, cryptoKey, version.material, new Date(version.creationDate), version.reservedEncryptions, 0));
     }
     return {
       keyId: stored.keyId,

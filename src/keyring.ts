@@ -262,9 +262,7 @@ export class Keyring {
       : cryptoKey;
     // Reserved as a new version would be, on top of the count; none available past the bound.
     const reserved = Math.max(count, Math.min(count + this.#records.firstReservation, this.#maxEncryptions));
-    const version = keyVersion(keyId, identity, cryptoKey, stored, creationDate, reserved);
-    version.available = reserved - count;
-    return version;
+    return keyVersion(keyId, identity, cryptoKey, stored, creationDate, reserved, reserved - count);
   }
 
   /** The bytes of caller material, for sealing: a copy of bytes, a JWK's, an extractable CryptoKey's. */
