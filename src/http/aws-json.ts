@@ -198,6 +198,8 @@ export async function answerAws(
   if (contentType.split(';')[0]!.trim().toLowerCase() !== CONTENT_TYPE) {
     throw new AwsFault('SerializationException', 400, `Content-Type must be ${CONTENT_TYPE}`);
   }
+  // Looked up once: the signature needs its secret, the policy check its policy.
+  let credential: KmsCredential | undefined;
   const scope = await verifySigV4(
     options.keyring.crypto,
     request,
@@ -207,7 +209,7 @@ export async function answerAws(
       service: 'kms',
       now: options.now(),
       maxSkew: options.maxSkew,
-      secretOf: async (accessKeyId) => (await options.credentialOf(accessKeyId))?.secretAccessKey,
+      secretOf: async (accessKeyId) => (credential = await options.credentialOf(accessKeyId))?.secretAccessKey,
     },
     cache,
   );
@@ -223,6 +225,6 @@ export async function answerAws(
   const input = plainEntries(parsed.value);
   if (!input) throw new AwsFault('SerializationException', 400, 'The request body is not a JSON object');
   const fields = Object.fromEntries(input);
-  checkPolicy(options.keyring, (await options.credentialOf(scope.accessKeyId))?.policy, operation, fields, scope.accessKeyId);
+  checkPolicy(options.keyring, credential?.policy, operation, fields, scope.accessKeyId);
   return run(new AwsKms(options.keyring), fields as never);
 }

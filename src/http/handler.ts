@@ -1,11 +1,11 @@
 // createKmsHandler: a KMS service on the web's Request and Response, for a Worker, Deno.serve,
 // Bun.serve or Node. Every request is authenticated; the handler never throws: every failure is a
 // response in the protocol's shape.
-import { KmsError, check } from '../errors.js';
+import { check } from '../errors.js';
 import { isKeyring, type Keyring } from '../keyring.js';
 import { checkObject } from '../plain.js';
 import { randomUuid } from '../identifiers.js';
-import { type KmsAuditEvent, type KmsCredential, answerAws, awsFault, awsResponse } from './aws-json.js';
+import { AwsFault, type KmsAuditEvent, type KmsCredential, answerAws, awsFault, awsResponse } from './aws-json.js';
 import { BodyTooLarge, readBody } from './body.js';
 import { SigningKeyCache } from './sigv4.js';
 
@@ -77,11 +77,8 @@ export function createKmsHandler(options: KmsHandlerOptions): (request: Request)
       });
       response = awsResponse(200, answer, requestId, now());
     } catch (error) {
-      const fault = error instanceof BodyTooLarge
-        ? awsFault(new KmsError('ValidationException', `The request body is larger than ${MAX_BODY} bytes`))
-        : awsFault(error);
-      const status = error instanceof BodyTooLarge ? 413 : fault.status;
-      response = awsResponse(status, { __type: fault.code, message: fault.message }, requestId, now(), fault.code);
+      const fault = error instanceof BodyTooLarge ? new AwsFault('ValidationException', 413, `The request body is larger than ${MAX_BODY} bytes`) : awsFault(error);
+      response = awsResponse(fault.status, { __type: fault.code, message: fault.message }, requestId, now(), fault.code);
     }
     if (audit) {
       const error = response.status === 200 ? undefined : response.headers.get('x-amzn-errortype') ?? undefined;
