@@ -19,6 +19,11 @@ export function isKeyId(value: string): boolean {
   return KEY_ID.test(value);
 }
 
+/** Whether `value` has the shape of an alias name: `alias/` then 1–250 of `A–Z a–z 0–9 : / _ -`. */
+export function isAliasName(value: string): boolean {
+  return ALIAS_NAME.test(value);
+}
+
 /** Checks a key id given to create or import a key. */
 export function checkKeyId(value: unknown, field = 'keyId'): asserts value is string {
   check(typeof value === 'string' && isKeyId(value), () => `${field} must be 1–128 characters of A–Z, a–z, 0–9, ".", "_" or "-"`);
@@ -27,7 +32,7 @@ export function checkKeyId(value: unknown, field = 'keyId'): asserts value is st
 /** Checks an alias name against AWS's rules: `alias/` then 1–250 of `A–Z a–z 0–9 : / _ -`, not `alias/aws/`. */
 export function checkAliasName(value: unknown): asserts value is string {
   check(
-    typeof value === 'string' && ALIAS_NAME.test(value),
+    typeof value === 'string' && isAliasName(value),
     'an alias name must be "alias/" followed by 1–250 characters of A–Z, a–z, 0–9, ":", "/", "_" or "-"',
   );
   check(!value.startsWith('alias/aws/'), 'alias names that begin with "alias/aws/" are reserved for AWS managed keys');

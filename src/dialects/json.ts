@@ -2,6 +2,7 @@
 // keys, so {"tenant":"attacker","tenant":"victim"} would mean whatever the last one says while
 // a log, a proxy or another parser reads the first. webkms's own header parser refuses
 // duplicates; so does this.
+import { excerpt } from '../errors.js';
 
 /** Strings, and the punctuation that tells an object's keys from its values. */
 const TOKEN = /"(?:[^"\\]|\\.)*"|[{}[\]:,]/g;
@@ -28,7 +29,7 @@ export function parseJson(text: string): { value: unknown } | { problem: string 
     else if (token === ':' && previous !== undefined) {
       const keys = open.at(-1)!;
       const key = JSON.parse(previous) as string;
-      if (keys.has(key)) return { problem: `it has the key ${JSON.stringify(key.length > 40 ? `${key.slice(0, 40)}…` : key)} twice` };
+      if (keys.has(key)) return { problem: `it has the key ${excerpt(key, 40)} twice` };
       keys.add(key);
     }
     previous = token.startsWith('"') ? token : undefined;

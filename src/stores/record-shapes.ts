@@ -1,7 +1,7 @@
 // What a store hands back is data from outside: each record's shape is checked before the keyring
 // uses it, so a corrupted or hand-edited record is a named, typed refusal, never a TypeError.
 import { isWellFormed } from '../bytes.js';
-import { isKeyId } from '../identifiers.js';
+import { isAliasName, isKeyId } from '../identifiers.js';
 import { isCryptoKey } from '../webcrypto.js';
 
 const KINDS = ['keyring', 'key', 'alias'];
@@ -9,7 +9,6 @@ const SPECS = ['AES_128', 'AES_192', 'AES_256'];
 const ORIGINS = ['AWS_KMS', 'EXTERNAL'];
 const VERSION_ID = /^[0-9a-f]{16}$/;
 const MATERIAL_ID = /^[0-9a-f]{64}$/;
-const ALIAS_NAME = /^alias\/[A-Za-z0-9:/_-]{1,250}$/;
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 const isText = (value: unknown, max = 8192): value is string => typeof value === 'string' && value.length <= max && isWellFormed(value);
@@ -46,7 +45,7 @@ export function recordProblem(record: unknown): string | undefined {
     return ok ? undefined : 'the keyring record is malformed';
   }
   if (kind === 'alias') {
-    const ok = value['aliasName'] === id && ALIAS_NAME.test(id) && isText(value['targetKeyId'], 128) && isKeyId(value['targetKeyId']);
+    const ok = value['aliasName'] === id && isAliasName(id) && isText(value['targetKeyId'], 128) && isKeyId(value['targetKeyId']);
     return ok ? undefined : `the record of alias ${JSON.stringify(id)} is malformed`;
   }
   const where = `the record of key ${JSON.stringify(id)}`;
