@@ -40,7 +40,12 @@ export function contextPairs(value: unknown, field = 'encryptionContext'): Array
 
 /** The context's pairs as UTF-8 bytes, checked and sorted by key bytes (see `contextPairs`). */
 export function contextEntries(value: unknown, field = 'encryptionContext'): Array<[Uint8Array, Uint8Array]> {
-  return contextPairs(value, field).map(([key, item]) => [utf8(key), utf8(item)]);
+  return pairBytes(contextPairs(value, field));
+}
+
+/** Pairs already checked and sorted (by {@link contextPairs}) as UTF-8 bytes. */
+export function pairBytes(pairs: ReadonlyArray<readonly [string, string]>): Array<[Uint8Array, Uint8Array]> {
+  return pairs.map(([key, item]) => [utf8(key), utf8(item)]);
 }
 
 // UTF-16 code units sort surrogates (code points from U+10000) below U+E000–U+FFFF; UTF-8 bytes

@@ -3,7 +3,7 @@
 import { KmsError, check } from '../errors.js';
 import { checkObject } from '../plain.js';
 import { concat, hex } from '../bytes.js';
-import { type EncryptionContext, contextEntries, contextPairs } from '../context.js';
+import { type EncryptionContext, contextEntries, contextPairs, pairBytes } from '../context.js';
 import { TAG_LENGTH, randomBytes } from '../webcrypto.js';
 import { type SealedFrame, MAX_FRAMES, MAX_SEAL_FRAME_SIZE, bodyLength, encryptFrame, frameCount } from './body.js';
 import { type DataKeyCache, cachedMaterials } from './cache.js';
@@ -67,8 +67,9 @@ function planSeal(keyrings: EnvelopeKeyrings, options: SealOptions): SealPlan {
   );
   // A copy of the checked pairs: the header and every wrapped data key bind this one context, even
   // if the caller changes its object while the seal awaits.
-  const encryptionContext = Object.fromEntries(contextPairs(options.encryptionContext ?? {}));
-  const entries = contextEntries(encryptionContext);
+  const pairs = contextPairs(options.encryptionContext ?? {});
+  const encryptionContext = Object.fromEntries(pairs);
+  const entries = pairBytes(pairs);
   for (const key of Object.keys(encryptionContext)) {
     check(!key.startsWith(RESERVED_CONTEXT_PREFIX), `encryptionContext keys starting with "${RESERVED_CONTEXT_PREFIX}" are reserved for the message format ("${key}")`);
   }
