@@ -58,20 +58,39 @@ async function load(context, url) {
   return tab;
 }
 
-export async function open(engine, { bundle }) {
+/**
+ * `engine`'s browser, launched as a browser server so that its PID is tracked (procs.mjs stops it
+ * whatever happens) and connected to: { browser, close() }. The vault check launches it here too.
+ */
+export async function launchBrowser(engine) {
   const { type, options } = await browserLaunch(engine);
-  const page = await servePage(engine, bundle);
   let server, browser;
   const close = async () => {
     await browser?.close().catch(() => {});
     await server?.close().catch(() => {});
     if (server) await stop(server.process());
-    await page.close();
   };
   try {
     server = await type.launchServer({ ...options, host: '127.0.0.1', port: 0, timeout: LAUNCH_TIMEOUT });
     track(server.process());
     browser = await type.connect(server.wsEndpoint(), { timeout: LAUNCH_TIMEOUT });
+    return { browser, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+export async function open(engine, { bundle }) {
+  const page = await servePage(engine, bundle);
+  let launched;
+  const close = async () => {
+    await launched?.close();
+    await page.close();
+  };
+  try {
+    launched = await launchBrowser(engine);
+    const { browser } = launched;
     // One context, the profile every page of the run shares: its storage outlives the pages.
     const context = await browser.newContext();
     let tab = await load(context, page.url);

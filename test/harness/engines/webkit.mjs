@@ -28,14 +28,16 @@ async function startXvfb() {
   return { xvfb, display };
 }
 
-export async function open(engine, { bundle }) {
-  const page = await servePage(engine, bundle);
+/**
+ * MiniBrowser under WebKitWebDriver on an Xvfb display of its own: { session, version, close() }.
+ * The harness's engine and the vault check (test/vault/check.mjs) both start it here.
+ */
+export async function launch() {
   let xvfb, driver, session;
   const close = async () => {
     await session?.end().catch(() => {});
     await stop(driver);
     await stop(xvfb);
-    await page.close();
   };
   try {
     let display;
@@ -48,13 +50,29 @@ export async function open(engine, { bundle }) {
       'webkitgtk:browserOptions': { binary: miniBrowser(), args: ['--automation'] },
       timeouts: { script: SCRIPT_TIMEOUT, pageLoad: STEP_TIMEOUT },
     }, STEP_TIMEOUT);
+    return { session, version: `WebKitGTK ${session.capabilities.browserVersion}`, close }; // browserName is MiniBrowser
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+export async function open(engine, { bundle }) {
+  const page = await servePage(engine, bundle);
+  let browser;
+  const close = async () => {
+    await browser?.close();
+    await page.close();
+  };
+  try {
+    browser = await launch();
+    const { session, version } = browser;
     const load = async () => {
       await session.navigate(page.url);
       const loaded = await waitFor(() => session.execute(`return (${pageState})();`), { timeoutMs: STEP_TIMEOUT, what: 'loading the test page' });
       if (!loaded.ok) throw new Error(loaded.error);
     };
     await load();
-    const version = `WebKitGTK ${session.capabilities.browserVersion}`; // browserName is MiniBrowser
     return {
       version,
       call: (name, arg) => session.execute(`return (${pageCall})(arguments[0]);`, [[name, arg]], SCRIPT_TIMEOUT),
