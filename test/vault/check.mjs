@@ -109,12 +109,14 @@ function progressProblem(values, total) {
 }
 
 /** Counts checks for one browser; `check` runs one and records it, never throws. */
-function recorder(result, browser) {
+function recorder(result, browser, log) {
   return async (name, body) => {
+    const started = performance.now();
     try {
       const problem = await body();
       if (problem) throw new Error(problem);
       result.passed++;
+      log(`vault ${browser}: ${name} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
       return true;
     } catch (error) {
       result.failed++;
@@ -261,13 +263,62 @@ async function chromiumFlow(url, given, out, check) {
 
     await check('a one-byte-flipped file: the tampering message, no download, nothing left behind', async () => {
       const before = await page.evaluate(privateLeftovers);
-      await page.setInputFiles('#open-file', flipped(sealed, path.join(out, `tampered-${NAME}.webkms`)));
-      const done = await job('open-jobs', () => page.click('#open'));
+      // Flipped in the page, from the file the input holds: no second 32 MiB upload.
+      const flip = `async (at) => {
+        const file = document.getElementById('open-file').files[0];
+        const bytes = new Uint8Array(await file.arrayBuffer());
+        bytes[at] ^= 1;
+        return new File([bytes], 'tampered-' + file.name);
+      }`;
+      const done = await job('open-jobs', () => page.evaluate(([source, at]) => (0, eval)(`(${source})`)(at), [pickAndPress(flip, 'open-file', 'open'), FLIP_AT]));
       await shot('tampered');
       const after = await page.evaluate(privateLeftovers);
       if (done.outcome !== 'failed' || !done.message.startsWith('Tampered')) return `outcome ${done.outcome}: ${done.message}`;
       if (done.download) return `a download is offered: ${done.download}`;
       return after.length === before.length ? '' : `the private file system holds ${after.length} outputs, ${before.length} before`;
+    });
+
+    await check('"Choose where to save": written in place through the File System Access API; a tampered file leaves nothing there', async () => {
+      // The native dialog is replaced by one that picks a file of the private file system, which
+      // has the same FileSystemFileHandle API: the page's picker path runs as it does for a user.
+      const picking = await context.newPage();
+      await picking.addInitScript(() => {
+        window.showSaveFilePicker = async ({ suggestedName }) => (await navigator.storage.getDirectory()).getFileHandle(`picked-${suggestedName}`, { create: true });
+      });
+      await picking.goto(url, { timeout: STEP_TIMEOUT });
+      await picking.waitForSelector('body[data-ready]', { timeout: STEP_TIMEOUT });
+      await picking.check('#ask-location');
+      const picked = () => picking.evaluate(async () => {
+        const names = [];
+        for await (const [name, handle] of await navigator.storage.getDirectory()) if (name.startsWith('picked-')) names.push(`${name} ${(await handle.getFile()).size}`);
+        return names.sort();
+      });
+      const run = async (input, action, list) => {
+        const count = await picking.evaluate((l) => document.querySelectorAll(`#${l} li`).length, list);
+        await picking.setInputFiles(input, { name: 'small.txt', mimeType: 'text/plain', buffer: Buffer.from('a small file, saved where the user chose\n'.repeat(1000)) });
+        await picking.click(action);
+        return (await picking.waitForFunction(lastJob, [list, count + 1], { timeout: STEP_TIMEOUT })).jsonValue();
+      };
+      const sealedHere = await run('#seal-files', '#seal', 'seal-jobs');
+      const afterSeal = await picked();
+      await shot('picker-sealed', picking);
+      if (sealedHere.outcome !== 'done' || sealedHere.download || !sealedHere.message.includes('saved where you chose')) return `seal: ${JSON.stringify(sealedHere)}`;
+      if (afterSeal.length !== 1 || !afterSeal[0].startsWith('picked-small.txt.webkms ')) return `picked files after sealing: ${afterSeal}`;
+      // The sealed file, flipped near its end, opened into a picked file: the failure removes it.
+      const tampered = await picking.evaluate(async () => {
+        const file = await (await (await navigator.storage.getDirectory()).getFileHandle('picked-small.txt.webkms')).getFile();
+        const bytes = new Uint8Array(await file.arrayBuffer());
+        bytes[bytes.length - 5] ^= 1;
+        return [...bytes];
+      });
+      const count = await picking.evaluate(() => document.querySelectorAll('#open-jobs li').length);
+      await picking.setInputFiles('#open-file', { name: 'small.txt.webkms', mimeType: 'application/octet-stream', buffer: Buffer.from(tampered) });
+      await picking.click('#open');
+      const openedHere = await (await picking.waitForFunction(lastJob, ['open-jobs', count + 1], { timeout: STEP_TIMEOUT })).jsonValue();
+      const afterOpen = await picked();
+      await picking.close();
+      if (openedHere.outcome !== 'failed' || !openedHere.message.startsWith('Tampered')) return `open: ${JSON.stringify(openedHere)}`;
+      return afterOpen.join() === afterSeal.join() ? '' : `picked files after the tampered open: ${afterOpen} (before: ${afterSeal})`;
     });
 
     await check('a file that is no sealed message: "not a sealed file"', async () => {
@@ -340,7 +391,7 @@ async function webkitPage(url) {
 }
 
 /** Hands a File made in the page by `make(...args)` to the file input `input`, as a pick does, then clicks `button`. */
-function pickAndPress(make, input, button, args) {
+function pickAndPress(make, input, button) {
   return `async (...args) => {
     const file = await (${make})(...args);
     const transfer = new DataTransfer();
@@ -365,7 +416,11 @@ async function offeredHash(list) {
  */
 async function inPageFlow(tab, { extractable }, given, out, check) {
   let shots = 0;
-  const shot = (state) => tab.shot(path.join(out, `${String(++shots).padStart(2, '0')}-${state}.png`));
+  /** A screenshot, with `selector` (what the state is about) scrolled into view: WebKit's show the viewport only. */
+  const shot = async (state, selector) => {
+    if (selector) await tab.run((s) => document.querySelector(s)?.scrollIntoView({ block: 'center' }), selector);
+    await tab.shot(path.join(out, `${String(++shots).padStart(2, '0')}-${state}.png`));
+  };
   const waitIn = (fn, what, ...args) => waitFor(() => tab.run(fn, ...args), { timeoutMs: STEP_TIMEOUT, what });
   const load = async () => {
     await tab.load();
@@ -395,7 +450,7 @@ async function inPageFlow(tab, { extractable }, given, out, check) {
       await tab.run(watchProgress);
       const make = `(size, seed, name) => new File([(${plaintext})(size, seed)], name)`;
       const done = await job('seal-jobs', () => tab.run(pickAndPress(make, 'seal-files', 'seal'), SIZE, SEED, NAME));
-      await shot('sealed');
+      await shot('sealed', '#seal-jobs li');
       if (done.outcome !== 'done' || done.download !== `${NAME}.webkms`) return `sealing: ${JSON.stringify(done)}`;
       if (!/MiB of 32\.0 MiB · [\d.]+ MB\/s/.test(done.message)) return `no bytes and MB/s in "${done.message}"`;
       const problem = progressProblem(await tab.run(() => window.__vaultProgress), SIZE);
@@ -418,7 +473,7 @@ async function inPageFlow(tab, { extractable }, given, out, check) {
       await tab.run(watchProgress);
       const fromStash = `async (name) => new File([await (${stash})()], name)`;
       const done = await job('open-jobs', () => tab.run(pickAndPress(fromStash, 'open-file', 'open'), `${NAME}.webkms`));
-      await shot('opened');
+      await shot('opened', '#open-jobs li');
       const { header } = await tab.run(pageText);
       if (!header.includes(`name="${NAME}"`) || !header.includes('webkms-vault / vault/')) return `header: ${header}`;
       if (done.outcome !== 'done') return `opening: ${done.message}`;
@@ -437,7 +492,7 @@ async function inPageFlow(tab, { extractable }, given, out, check) {
       }`;
       const before = await tab.run(privateLeftovers);
       const done = await job('open-jobs', () => tab.run(pickAndPress(flip, 'open-file', 'open'), `tampered-${NAME}.webkms`, FLIP_AT));
-      await shot('tampered');
+      await shot('tampered', '#open-jobs li');
       const after = await tab.run(privateLeftovers);
       if (done.outcome !== 'failed' || !done.message.startsWith('Tampered') || done.download) return JSON.stringify(done);
       return after.length === before.length ? '' : `the private file system holds ${after.length} outputs, ${before.length} before`;
@@ -450,7 +505,7 @@ async function inPageFlow(tab, { extractable }, given, out, check) {
         document.getElementById('export-bundle').click();
       }, PASSPHRASE);
       await waitIn(() => /ready|failed/.test(document.getElementById('status').textContent), 'the export');
-      await shot('export');
+      await shot('export', '#export-form');
       const { status } = await tab.run(pageText);
       if (!extractable) return status.includes('non-extractable') ? '' : status;
       const bundle = await tab.run(async () => (await fetch(document.querySelector('#export-result a').href)).text());
@@ -477,7 +532,7 @@ export async function run(out, log) {
   const server = await serveVault();
   try {
     for (const browser of BROWSERS) {
-      const check = recorder(result, browser);
+      const check = recorder(result, browser, log);
       const needs = browser === 'webkit' ? webkitNeeds() : await playwrightNeeds(browser);
       const missing = needs.files.filter((file) => !fs.existsSync(file));
       if (missing.length) {
