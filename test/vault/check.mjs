@@ -36,6 +36,8 @@ const STEP_TIMEOUT = 60_000;
 const BROWSER_TIMEOUT = 180_000;
 const PASSPHRASE = 'correct horse battery staple';
 const CI = process.env.CI === 'true';
+/** The raw AES key namespace the page writes (examples/vault/keys.mjs) and the README's backends use. */
+const KEY_NAMESPACE = 'webkms-vault';
 
 /** The vault's test key: the public test key "a" of the SDK fixtures, as a JWK the page imports. */
 const TEST_KEY = RAW_KEYS.a.bytes;
@@ -133,9 +135,22 @@ async function makeFiles(dir) {
   fs.writeFileSync(files.input, input);
   fs.writeFileSync(files.wrong, 'these are plain notes, not a sealed file\n'.repeat(20));
   const { RawAesKeyring, seal } = await import(pathToFileURL(path.join(ROOT, 'dist/index.js')).href);
-  const other = new RawAesKeyring({ keyNamespace: 'webkms-vault', keyName: 'someone-else/0123456789abcdef', material: RAW_KEYS.b.bytes });
+  const other = new RawAesKeyring({ keyNamespace: KEY_NAMESPACE, keyName: 'someone-else/0123456789abcdef', material: RAW_KEYS.b.bytes });
   fs.writeFileSync(files.foreign, await seal(other, 'not for this vault', { encryptionContext: { name: 'foreign.txt' } }));
   return { files, hash: sha256(input) };
+}
+
+/** What the README's vault section gives a Python or Java backend, against what the page writes. */
+function readmeProblem() {
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## The file vault (examples/vault)'));
+  const expected = [
+    `key_namespace="${KEY_NAMESPACE}", key_name="vault/`, `.keyNamespace("${KEY_NAMESPACE}").keyName("vault/`,
+    'wrapping_alg=AesWrappingAlg.ALG_AES256_GCM_IV12_TAG16', '.wrappingAlg(AesWrappingAlg.ALG_AES256_GCM_IV12_TAG16)',
+    'encryption_context["name"]', 'getEncryptionContext().get("name")',
+  ];
+  const missing = expected.filter((text) => !section.includes(text));
+  return missing.length ? `the README's vault section lacks ${missing.join(', ')}` : '';
 }
 
 /** A copy of `file` with one bit flipped in its body. */
@@ -246,7 +261,7 @@ async function chromiumFlow(url, given, out, check) {
       await page.waitForSelector('#header-info:not([hidden])', { timeout: STEP_TIMEOUT });
       const { header } = await text();
       await shot('header');
-      for (const part of ['webkms-vault / vault/', 'ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY (0x0478)', '1.0 MiB', `name="${NAME}"`, 'In this vaultyes']) {
+      for (const part of [`${KEY_NAMESPACE} / vault/`, 'ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY (0x0478)', '1.0 MiB', `name="${NAME}"`, 'In this vaultyes']) {
         if (!header.includes(part)) return `the header panel lacks "${part}": ${header}`;
       }
       const done = await job('open-jobs', () => press('#open'));
@@ -333,14 +348,16 @@ async function chromiumFlow(url, given, out, check) {
       await shot('missing-key');
       return done.outcome === 'failed' && done.message.includes('Missing key') && done.message.includes('someone-else/') && !done.download ? '' : JSON.stringify(done);
     });
-    await check('the official AWS Encryption SDK for Node opens the file the page sealed', async () => {
+    await check('the official AWS Encryption SDK for Node opens the file the page sealed, as the README tells backends to', async () => {
       const { decrypt } = buildClient(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
       // The name the README gives a backend: "<key id>/<version id>" of the version that sealed it.
       const { versions } = await text();
-      const keyring = sdkRawKeyring({ keyNamespace: 'webkms-vault', keyName: `vault/${versions[0]}`, bytes: TEST_KEY });
+      const keyring = sdkRawKeyring({ keyNamespace: KEY_NAMESPACE, keyName: `vault/${versions[0]}`, bytes: TEST_KEY });
       const { plaintext: data, messageHeader } = await decrypt(keyring, fs.readFileSync(sealed));
       const hash = sha256(data);
-      return hash === given.hash && messageHeader.encryptionContext.name === NAME ? '' : `SDK: SHA-256 ${hash}, context ${JSON.stringify(messageHeader.encryptionContext)}`;
+      if (hash !== given.hash || messageHeader.encryptionContext.name !== NAME) return `SDK: SHA-256 ${hash}, context ${JSON.stringify(messageHeader.encryptionContext)}`;
+      // The README's Python and Java snippets (not run here) name the key as this keyring does.
+      return readmeProblem();
     });
     await check('an unsupported browser (not a secure context) is told so, every control disabled', async () => {
       const insecure = await context.newPage();
@@ -475,7 +492,7 @@ async function inPageFlow(tab, { extractable }, given, out, check) {
       const done = await job('open-jobs', () => tab.run(pickAndPress(fromStash, 'open-file', 'open'), `${NAME}.webkms`));
       await shot('opened', '#open-jobs li');
       const { header } = await tab.run(pageText);
-      if (!header.includes(`name="${NAME}"`) || !header.includes('webkms-vault / vault/')) return `header: ${header}`;
+      if (!header.includes(`name="${NAME}"`) || !header.includes(`${KEY_NAMESPACE} / vault/`)) return `header: ${header}`;
       if (done.outcome !== 'done') return `opening: ${done.message}`;
       const total = await tab.run(`async () => (await (${stash})()).byteLength`);
       const problem = progressProblem(await tab.run(() => window.__vaultProgress), total);
