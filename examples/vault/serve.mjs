@@ -23,11 +23,14 @@ function tree(dir, prefix) {
     }));
 }
 
-/** The vault and dist/ on 127.0.0.1:`port` (0: any free port): { url, close() }. */
-export function serveVault({ port = 0 } = {}) {
+/**
+ * The vault and the library on 127.0.0.1:`port` (0: any free port): { url, close() }. `dist`: the
+ * built library's directory, served as /dist/ (the tests serve a build of their own).
+ */
+export function serveVault({ port = 0, dist = DIST } = {}) {
   const page = tree(HERE, '/');
   delete page['/serve.mjs'];
-  return serve({ ...page, '/': path.join(HERE, 'index.html'), ...tree(DIST, '/dist/') }, { port });
+  return serve({ ...page, '/': path.join(HERE, 'index.html'), ...tree(dist, '/dist/') }, { port });
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -8,13 +8,15 @@
 // unsupported-browser messages, and the official AWS Encryption SDK for Node opens the file it
 // sealed. Firefox creates an extractable key and exports a bundle that webkms imports in Node;
 // WebKit creates a non-extractable one and sees the export refused. A screenshot of each state
-// goes to .harness/vault/<browser>/.
+// goes to .harness/vault/<browser>/. The page is served as `npm run vault` serves it, with the
+// library built from src/ for the check (buildLibrary), since the snippets row rebuilds dist/.
 //
 // Where the bytes are compared: Chromium's downloads are saved from Playwright's download event and
 // hashed by the test. Firefox's are not reported over WebDriver BiDi: the page reads the Blob its
 // download link offers and hands it to the test, which hashes it. WebKit's cannot be observed
 // through WebDriver either: the page hashes the Blob its link offers with WebCrypto, and the sealed
 // file is carried across the reload in an IndexedDB database of the test's own.
+import * as esbuild from 'esbuild';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -128,13 +130,22 @@ function recorder(result, browser, log) {
   };
 }
 
+/**
+ * The library the page imports as /dist/index.js, built from src/ into `dir` for this check alone:
+ * the snippets row runs beside it, and its `npm pack` rebuilds dist/ (deleting it first).
+ */
+async function buildLibrary(dir) {
+  const outfile = path.join(dir, 'index.js');
+  await esbuild.build({ entryPoints: [path.join(ROOT, 'src/index.ts')], outfile, bundle: true, format: 'esm', platform: 'browser', target: 'es2022', logLevel: 'silent' });
+  return import(pathToFileURL(outfile).href);
+}
+
 /** The input, a copy flipped in its body, a file that is no message, and one sealed under a key the vault lacks. */
-async function makeFiles(dir) {
+async function makeFiles(dir, { RawAesKeyring, seal }) {
   const input = plaintext(SIZE, SEED);
   const files = { input: path.join(dir, NAME), wrong: path.join(dir, 'notes.txt.webkms'), foreign: path.join(dir, 'foreign.txt.webkms') };
   fs.writeFileSync(files.input, input);
   fs.writeFileSync(files.wrong, 'these are plain notes, not a sealed file\n'.repeat(20));
-  const { RawAesKeyring, seal } = await import(pathToFileURL(path.join(ROOT, 'dist/index.js')).href);
   const other = new RawAesKeyring({ keyNamespace: KEY_NAMESPACE, keyName: 'someone-else/0123456789abcdef', material: RAW_KEYS.b.bytes });
   fs.writeFileSync(files.foreign, await seal(other, 'not for this vault', { encryptionContext: { name: 'foreign.txt' } }));
   return { files, hash: sha256(input) };
@@ -432,6 +443,7 @@ async function offeredHash(list) {
  * seals the generated file, reloads, rotates, opens, and opens a flipped copy.
  */
 async function inPageFlow(tab, { extractable }, given, out, check) {
+  const { Keyring } = given.webkms;
   let shots = 0;
   /** A screenshot, with `selector` (what the state is about) scrolled into view: WebKit's show the viewport only. */
   const shot = async (state, selector) => {
@@ -526,7 +538,6 @@ async function inPageFlow(tab, { extractable }, given, out, check) {
       const { status } = await tab.run(pageText);
       if (!extractable) return status.includes('non-extractable') ? '' : status;
       const bundle = await tab.run(async () => (await fetch(document.querySelector('#export-result a').href)).text());
-      const { Keyring } = await import(pathToFileURL(path.join(ROOT, 'dist/index.js')).href);
       const restored = await Keyring.importKeys(bundle, { passphrase: PASSPHRASE });
       const versions = restored.describeKey('vault').versions.length;
       return versions === 2 ? '' : `the bundle's key has ${versions} versions`;
@@ -544,9 +555,10 @@ export async function run(out, log) {
   const versions = [];
   fs.rmSync(out, { recursive: true, force: true });
   fs.mkdirSync(out, { recursive: true });
-  if (!fs.existsSync(path.join(ROOT, 'dist/index.js'))) throw new Error('dist/index.js is missing: npm run build');
-  const given = await makeFiles(out);
-  const server = await serveVault();
+  const dist = path.join(out, 'dist');
+  const webkms = await buildLibrary(dist);
+  const given = { ...(await makeFiles(out, webkms)), webkms };
+  const server = await serveVault({ dist });
   try {
     for (const browser of BROWSERS) {
       const check = recorder(result, browser, log);
