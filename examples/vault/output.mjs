@@ -45,7 +45,10 @@ export async function createOutput(kind, name, { directory } = {}) {
     const handle = directory
       ? await directory.getFileHandle(name, { create: true })
       : await globalThis.showSaveFilePicker({ suggestedName: name });
-    return fileOutput(handle, async () => (directory ? directory.removeEntry(name) : handle.remove?.()), false);
+    // A file that had content is one the user chose to replace: aborting the writable leaves that
+    // content as it was (nothing of ours reaches it before close), so it must not be removed.
+    const replaced = (await handle.getFile()).size > 0;
+    return fileOutput(handle, async () => { if (!replaced) await (directory ? directory.removeEntry(name) : handle.remove?.()); }, false);
   }
   if (kind === 'private') {
     // A directory per output, so that the File offered has the name it is saved under.

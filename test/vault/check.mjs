@@ -304,7 +304,7 @@ async function chromiumFlow(url, given, out, check) {
       return after.length === before.length ? '' : `the private file system holds ${after.length} outputs, ${before.length} before`;
     });
 
-    await check('"Choose where to save": written in place through the File System Access API; a tampered file leaves nothing there', async () => {
+    await check('"Choose where to save": written in place through the File System Access API; a tampered file leaves no new file, and a replaced one as it was', async () => {
       // The native dialog is replaced by one that picks a file of the private file system, which
       // has the same FileSystemFileHandle API: the page's picker path runs as it does for a user.
       const picking = await context.newPage();
@@ -330,21 +330,35 @@ async function chromiumFlow(url, given, out, check) {
       await shot('picker-sealed', picking);
       if (sealedHere.outcome !== 'done' || sealedHere.download || !sealedHere.message.includes('saved where you chose')) return `seal: ${JSON.stringify(sealedHere)}`;
       if (afterSeal.length !== 1 || !afterSeal[0].startsWith('picked-small.txt.webkms ')) return `picked files after sealing: ${afterSeal}`;
-      // The sealed file, flipped near its end, opened into a picked file: the failure removes it.
+      // The sealed file, flipped near its end, opened into a picked file: the failure removes a
+      // new file, and leaves one the user chose to replace as it was.
       const tampered = await picking.evaluate(async () => {
         const file = await (await (await navigator.storage.getDirectory()).getFileHandle('picked-small.txt.webkms')).getFile();
         const bytes = new Uint8Array(await file.arrayBuffer());
         bytes[bytes.length - 5] ^= 1;
         return [...bytes];
       });
-      const count = await picking.evaluate(() => document.querySelectorAll('#open-jobs li').length);
-      await picking.setInputFiles('#open-file', { name: 'small.txt.webkms', mimeType: 'application/octet-stream', buffer: Buffer.from(tampered) });
-      await picking.click('#open');
-      const openedHere = await (await picking.waitForFunction(lastJob, ['open-jobs', count + 1], { timeout: STEP_TIMEOUT })).jsonValue();
-      const afterOpen = await picked();
+      const openTampered = async () => {
+        const count = await picking.evaluate(() => document.querySelectorAll('#open-jobs li').length);
+        await picking.setInputFiles('#open-file', { name: 'small.txt.webkms', mimeType: 'application/octet-stream', buffer: Buffer.from(tampered) });
+        await picking.click('#open');
+        const done = await (await picking.waitForFunction(lastJob, ['open-jobs', count + 1], { timeout: STEP_TIMEOUT })).jsonValue();
+        return done.outcome === 'failed' && done.message.startsWith('Tampered') ? '' : `open: ${JSON.stringify(done)}`;
+      };
+      const intoNew = await openTampered();
+      const afterNew = await picked();
+      const earlier = 'an earlier file the user chose to replace';
+      await picking.evaluate(async (text) => {
+        const writable = await (await (await navigator.storage.getDirectory()).getFileHandle('picked-small.txt', { create: true })).createWritable();
+        await writable.write(text);
+        await writable.close();
+      }, earlier);
+      const intoExisting = await openTampered();
+      const kept = await picking.evaluate(async () => (await (await (await navigator.storage.getDirectory()).getFileHandle('picked-small.txt')).getFile()).text());
       await picking.close();
-      if (openedHere.outcome !== 'failed' || !openedHere.message.startsWith('Tampered')) return `open: ${JSON.stringify(openedHere)}`;
-      return afterOpen.join() === afterSeal.join() ? '' : `picked files after the tampered open: ${afterOpen} (before: ${afterSeal})`;
+      if (intoNew || intoExisting) return intoNew || intoExisting;
+      if (afterNew.join() !== afterSeal.join()) return `picked files after the tampered open into a new file: ${afterNew} (before: ${afterSeal})`;
+      return kept === earlier ? '' : `the file chosen to be replaced now holds ${JSON.stringify(kept.slice(0, 80))}`;
     });
 
     await check('a file that is no sealed message: "not a sealed file"', async () => {
