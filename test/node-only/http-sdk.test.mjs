@@ -3,13 +3,13 @@
 // the official AWS Encryption SDK's KMS keyring (it encrypts through the endpoint, webkms opens;
 // webkms seals, the KMS keyring decrypts through the endpoint).
 import { createHash, createHmac } from 'node:crypto';
-import http from 'node:http';
 import { createRequire } from 'node:module';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Keyring, MemoryKeyStore, open, readHeader, seal } from '../../src/index.ts';
 import { createKmsHandler } from '../../src/http/handler.ts';
 import { CommitmentPolicy, KmsKeyringNode, buildClient } from '../fixtures/esdk/sdk.mjs';
+import { serveNode } from '../../examples/node-kms/serve.mjs';
 
 // The SDK is CommonJS and requires Node built-ins; in an ESM bundle esbuild calls a global require.
 globalThis.require ??= createRequire(import.meta.url);
@@ -19,27 +19,12 @@ const CREDENTIALS = { accessKeyId: 'AKIDWEBKMSNODE', secretAccessKey: 'webkms/no
 const KEY_ID = '1234abcd-12ab-34cd-56ef-1234567890ab';
 const ARN = `arn:aws:kms:us-east-2:111122223333:key/${KEY_ID}`;
 
-/** A loopback HTTP server whose every request goes through the handler as a web Request. */
-async function serve(handler) {
-  const server = http.createServer(async (req, res) => {
-    const chunks = [];
-    for await (const chunk of req) chunks.push(chunk);
-    const body = Buffer.concat(chunks);
-    const request = new Request(`http://${req.headers.host}${req.url}`, { method: req.method, headers: req.headers, body: req.method === 'GET' ? undefined : body });
-    const response = await handler(request);
-    res.writeHead(response.status, Object.fromEntries(response.headers));
-    res.end(Buffer.from(await response.arrayBuffer()));
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { endpoint: `http://127.0.0.1:${server.address().port}`, close: () => new Promise((resolve) => server.close(resolve)) };
-}
-
 /** A keyring (the AWS seed's key and alias), a served handler, and SDK clients pointed at it. */
 async function setup(t) {
   const keyring = new Keyring({ region: 'us-east-2', accountId: '111122223333' });
   await keyring.createKey({ keyId: KEY_ID, aliases: ['alias/ExampleAlias'] });
-  t.server = await serve(createKmsHandler({ keyring, credentials: [CREDENTIALS] }));
-  const options = { region: 'us-east-2', endpoint: t.server.endpoint, credentials: { ...CREDENTIALS }, maxAttempts: 1 };
+  t.server = await serveNode(createKmsHandler({ keyring, credentials: [CREDENTIALS] }));
+  const options = { region: 'us-east-2', endpoint: t.server.url, credentials: { ...CREDENTIALS }, maxAttempts: 1 };
   t.keyring = keyring;
   t.client = new sdk.KMSClient(options);
   t.kms = new sdk.KMS(options);
@@ -125,11 +110,11 @@ operations('a key policy fails closed for a blob under a key this keyring has no
   const writer = await Keyring.open({ store, region: 'us-east-2', accountId: '111122223333' });
   await writer.createKey({ keyId: 'A' });
   const stale = await Keyring.open({ store: { keepsCryptoKeys: true, load: () => store.load(), commit: (w) => store.commit(w) }, region: 'us-east-2', accountId: '111122223333' });
-  const limited = await serve(createKmsHandler({ keyring: stale, credentials: [{ ...CREDENTIALS, policy: { keys: ['A'] } }] }));
+  const limited = await serveNode(createKmsHandler({ keyring: stale, credentials: [{ ...CREDENTIALS, policy: { keys: ['A'] } }] }));
   try {
     await writer.createKey({ keyId: 'B' });
     const { ciphertextBlob } = await writer.encrypt({ keyId: 'B', plaintext: Uint8Array.of(7) });
-    const kms = new sdk.KMS({ ...options, endpoint: limited.endpoint });
+    const kms = new sdk.KMS({ ...options, endpoint: limited.url });
     await rejectsWith(kms.decrypt({ CiphertextBlob: ciphertextBlob }), 'AccessDeniedException');
     await rejectsWith(kms.decrypt({ CiphertextBlob: ciphertextBlob, KeyId: 'B' }), 'AccessDeniedException');
     const { CiphertextBlob } = await kms.encrypt({ KeyId: 'A', Plaintext: Uint8Array.of(1) });
@@ -153,14 +138,14 @@ operations('the operation must be signed: a request whose signature leaves out X
     }
   }
   const signer = new SignatureV4({ credentials: CREDENTIALS, region: 'us-east-2', service: 'kms', sha256: Sha256 });
-  const { port, hostname } = new URL(server.endpoint);
+  const { port, hostname } = new URL(server.url);
   const send = async (unsignableHeaders) => {
     const body = JSON.stringify({ KeyId: KEY_ID });
     const request = { method: 'POST', protocol: 'http:', hostname, port: Number(port), path: '/', headers: { host: `${hostname}:${port}`, 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'TrentService.DescribeKey' }, body };
     const signed = await signer.sign(request, { unsignableHeaders });
     // The operation swapped after signing: DescribeKey becomes DisableKey.
     const headers = { ...signed.headers, 'x-amz-target': 'TrentService.DisableKey' };
-    return fetch(server.endpoint, { method: 'POST', headers, body });
+    return fetch(server.url, { method: 'POST', headers, body });
   };
   const unsigned = await send(new Set(['x-amz-target']));
   assert.is(unsigned.status, 400);
