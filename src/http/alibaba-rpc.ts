@@ -96,15 +96,14 @@ export function stringToSign(method: string, params: ReadonlyMap<string, string>
   return `${method}&${uriEncode('/')}&${uriEncode(canonical)}`;
 }
 
-/** Verifies the common parameters and the signature; claims the nonce. Returns the credential. */
-async function verify(request: Request, params: Map<string, string>, options: AlibabaProtocolOptions): Promise<KmsCredential> {
+/** Verifies the common parameters and the signature. Returns the credential, and when the request was signed. */
+async function verify(request: Request, params: Map<string, string>, options: AlibabaProtocolOptions): Promise<{ credential: KmsCredential; at: number }> {
   for (const name of REQUIRED) {
     if (!params.get(name)) throw new AlibabaFault('MissingParameter', 400, `The input parameter "${name}" that is mandatory for processing this request is not supplied.`);
   }
   if (params.get('SignatureMethod') !== 'HMAC-SHA1') throw invalid('SignatureMethod', ' Only HMAC-SHA1 is supported.');
   if (params.get('SignatureVersion') !== '1.0') throw invalid('SignatureVersion', ' Only 1.0 is supported.');
-  const nonce = params.get('SignatureNonce')!;
-  if (nonce.length > 128) throw invalid('SignatureNonce', ' It is at most 128 characters.');
+  if (params.get('SignatureNonce')!.length > 128) throw invalid('SignatureNonce', ' It is at most 128 characters.');
   const at = signedAt(params.get('Timestamp')!);
   const now = options.now();
   if (!(Math.abs(now - at) <= options.maxSkew)) {
@@ -114,20 +113,28 @@ async function verify(request: Request, params: Map<string, string>, options: Al
   const credential = await options.credentialOf(accessKeyId);
   if (!credential) throw new AlibabaFault('InvalidAccessKeyId.NotFound', 404, 'Specified access key is not found.');
   const mac = await hmac(options.keyring.crypto, 'SHA-1', utf8(`${credential.secretAccessKey}&`), stringToSign(request.method, params));
-  if (!timingSafeEqual(utf8(encode(mac)), utf8(params.get('Signature')!))) {
+  // A "+" of the base64 sent unencoded in a query reads as a space (Alibaba's own example URL
+  // shows it so); base64 has no spaces, so this is the only reading.
+  if (!timingSafeEqual(utf8(encode(mac)), utf8(params.get('Signature')!.replace(/ /g, '+')))) {
     throw new AlibabaFault('SignatureDoesNotMatch', 400, 'Specified signature is not matched with our calculation.');
   }
-  // Claimed only once the signature verified: nobody without the secret can fill the cache. The
-  // claim lasts while the Timestamp is acceptable; after that the Timestamp refuses the replay.
+  return { credential, at };
+}
+
+/**
+ * Claims the request's nonce, once its signature verified: nobody without the secret can fill the
+ * cache. The claim lasts while the Timestamp is acceptable; after that the Timestamp refuses a replay.
+ */
+async function claimNonce(params: Map<string, string>, expiresAt: number, options: AlibabaProtocolOptions): Promise<void> {
+  const accessKeyId = params.get('AccessKeyId')!;
   let fresh: boolean;
   try {
-    fresh = await options.claimNonce(`${accessKeyId.length}:${accessKeyId}/${nonce}`, at + options.maxSkew);
+    fresh = await options.claimNonce(`${accessKeyId.length}:${accessKeyId}/${params.get('SignatureNonce')!}`, expiresAt);
   } catch (error) {
     if (error instanceof NonceCacheFull) throw new AlibabaFault('ServiceUnavailableTemporary', 503, 'Service Unavailable Temporary: too many requests in the Timestamp window; retry with a new SignatureNonce.');
     throw error;
   }
   if (fresh !== true) throw new AlibabaFault('SignatureNonceUsed', 400, 'Specified signature nonce was used already.');
-  return credential;
 }
 
 /** The action's own parameters, as AlibabaKms takes them: NumberOfBytes as a number. */
@@ -148,8 +155,9 @@ async function answerAlibaba(request: Request, url: URL, options: AlibabaProtoco
   const format = params.get('Format') ?? 'JSON';
   if (format !== 'JSON' && format !== 'XML') throw invalid('Format', ' It is JSON or XML.');
   answer.format = format;
-  const credential = await verify(request, params, options);
+  const { credential, at } = await verify(request, params, options);
   heard.accessKeyId = params.get('AccessKeyId')!;
+  await claimNonce(params, at + options.maxSkew, options);
   if (params.get('Version') !== VERSION) throw new AlibabaFault('InvalidVersion', 400, `Specified parameter Version is not valid: this endpoint answers ${VERSION}.`);
   const action = params.get('Action')!;
   if (!(ACTIONS as readonly string[]).includes(action)) throw noSuchApi();
