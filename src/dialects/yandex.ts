@@ -107,7 +107,11 @@ export interface YandexGenerateDataKeyResponse {
   dataKeyCiphertext: string;
 }
 
-/** Body of `encrypt`. */
+/**
+ * Body of `encrypt`.
+ * @example
+ * const request: YandexEncryptRequest = { plaintext: 'c2VjcmV0', aadContext: 'dGVuYW50PWFjbWU=' };
+ */
 export interface YandexEncryptRequest {
   /** At most 50 characters; default: the key's primary version. */
   versionId?: string;
@@ -117,7 +121,11 @@ export interface YandexEncryptRequest {
   plaintext: string;
 }
 
-/** Response of `encrypt`. */
+/**
+ * Response of `encrypt`.
+ * @example
+ * const { ciphertext }: YandexEncryptResponse = await yandex.encrypt('app', { plaintext: 'c2VjcmV0' });
+ */
 export interface YandexEncryptResponse {
   keyId: string;
   versionId: string;

@@ -43,7 +43,11 @@ export interface KmsPrincipal {
   readonly policy?: KmsPolicy;
 }
 
-/** The protocols the handler speaks. */
+/**
+ * The protocols the handler speaks.
+ * @example
+ * const protocol: KmsProtocol = 'alibaba';
+ */
 export type KmsProtocol = 'aws' | 'yandex' | 'alibaba';
 
 /**
@@ -68,7 +72,35 @@ export interface KmsAuditEvent {
   readonly error?: string;
 }
 
-/** What a protocol learned of a request, for the audit; filled in as the request is answered. */
+/**
+ * What every protocol of the handler is configured with, checked.
+ * @example
+ * const options: ProtocolOptions = { keyring, now: Date.now, maxBody: 64 * 1024 };
+ */
+export interface ProtocolOptions {
+  readonly keyring: Keyring;
+  /** The handler's clock, in milliseconds. */
+  readonly now: () => number;
+  /** The largest body read, in bytes. */
+  readonly maxBody: number;
+}
+
+/**
+ * What the protocols signed with the handler's credentials (AWS, Alibaba) are configured with.
+ * @example
+ * const options: SignedProtocolOptions = { keyring, now: Date.now, maxBody: 65536, maxSkew: 300_000, credentialOf: async () => undefined };
+ */
+export interface SignedProtocolOptions extends ProtocolOptions {
+  readonly credentialOf: (accessKeyId: string) => Promise<KmsCredential | undefined>;
+  /** How far a request's signing time may be from the clock, in milliseconds. */
+  readonly maxSkew: number;
+}
+
+/**
+ * What a protocol learned of a request, for the audit; filled in as the request is answered.
+ * @example
+ * const heard: Heard = {}; // a protocol sets heard.accessKeyId once the signature verified
+ */
 export interface Heard {
   accessKeyId?: string;
   subject?: string;

@@ -7,19 +7,17 @@
 import { encode } from '../base64.js';
 import { timingSafeEqual, utf8 } from '../bytes.js';
 import { type AlibabaDecryptRequest, type AlibabaGenerateDataKeyRequest, AlibabaKms, AlibabaKmsError, alibabaXml } from '../dialects/alibaba.js';
-import type { Keyring } from '../keyring.js';
-import { type Heard, type KmsCredential, policyDenial, requestedKeys } from './access.js';
+import { type Heard, type KmsCredential, type SignedProtocolOptions, policyDenial, requestedKeys } from './access.js';
 import { BodyTooLarge, bodyText, hasContentType, readBody } from './body.js';
 import { NonceCacheFull, type NonceClaim } from './nonces.js';
 import { hmac, uriEncode } from './signing.js';
 
-/** The Alibaba side of the handler's configuration, checked. */
-export interface AlibabaProtocolOptions {
-  readonly keyring: Keyring;
-  readonly credentialOf: (accessKeyId: string) => Promise<KmsCredential | undefined>;
-  readonly now: () => number;
-  readonly maxSkew: number;
-  readonly maxBody: number;
+/**
+ * The Alibaba side of the handler's configuration, checked.
+ * @example
+ * const rpc: AlibabaProtocolOptions = { keyring, credentialOf, now: Date.now, maxSkew: 300_000, maxBody: 65536, claimNonce: (key, expiresAt) => nonces.claim(key, expiresAt) };
+ */
+export interface AlibabaProtocolOptions extends SignedProtocolOptions {
   readonly claimNonce: NonceClaim;
 }
 
@@ -90,7 +88,7 @@ function signedAt(timestamp: string): number {
  * @example
  * stringToSign('GET', new Map([['Action', 'DescribeRegions'], ['Signature', '…']])); // 'GET&%2F&Action%3DDescribeRegions'
  */
-export function stringToSign(method: string, params: ReadonlyMap<string, string>): string {
+function stringToSign(method: string, params: ReadonlyMap<string, string>): string {
   const names = [...params.keys()].filter((name) => name !== 'Signature').sort();
   const canonical = names.map((name) => `${uriEncode(name)}=${uriEncode(params.get(name)!)}`).join('&');
   return `${method}&${uriEncode('/')}&${uriEncode(canonical)}`;

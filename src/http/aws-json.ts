@@ -3,22 +3,20 @@
 // sent as AWS sends them (status, `__type`, `message`, `x-amzn-ErrorType`), so the AWS SDKs raise
 // their own typed exceptions.
 import { KmsError } from '../errors.js';
-import type { Keyring } from '../keyring.js';
 import { AwsKms } from '../dialects/aws.js';
 import { parseJson } from '../dialects/json.js';
 import { plainEntries } from '../plain.js';
-import { type Heard, type KmsCredential, policyDenial, requestedKeys } from './access.js';
+import { type Heard, type KmsCredential, type SignedProtocolOptions, policyDenial, requestedKeys } from './access.js';
 import { BodyTooLarge, bodyText, hasContentType, readBody } from './body.js';
 import { SignatureError, SigningKeyCache, verifySigV4 } from './sigv4.js';
 
-/** The AWS side of the handler's configuration, checked. */
-export interface AwsProtocolOptions {
-  readonly keyring: Keyring;
+/**
+ * The AWS side of the handler's configuration, checked.
+ * @example
+ * const aws: AwsProtocolOptions = { keyring, region: 'us-east-2', credentialOf, now: Date.now, maxSkew: 300_000, maxBody: 65536, signingKeys: new SigningKeyCache() };
+ */
+export interface AwsProtocolOptions extends SignedProtocolOptions {
   readonly region: string;
-  readonly credentialOf: (accessKeyId: string) => Promise<KmsCredential | undefined>;
-  readonly now: () => number;
-  readonly maxSkew: number;
-  readonly maxBody: number;
   /** Derived SigV4 signing keys, kept across requests. */
   readonly signingKeys: SigningKeyCache;
 }
@@ -69,7 +67,12 @@ function statusOf(name: string): number {
   return name === 'KMSInternalException' ? 500 : name === 'MissingAuthenticationTokenException' ? 403 : 400;
 }
 
-/** A response of the JSON 1.1 protocol (`code`: the error name of an error), with an accurate Date (the SDKs correct their clock skew from it). */
+/**
+ * A response of the JSON 1.1 protocol (`code`: the error name of an error), with an accurate Date
+ * (the SDKs correct their clock skew from it).
+ * @example
+ * awsResponse(200, { Keys: [] }, requestId, Date.now());
+ */
 export function awsResponse(status: number, body: object, requestId: string, now: number, code?: string): Response {
   const headers = new Headers({ 'content-type': CONTENT_TYPE, 'x-amzn-requestid': requestId, date: new Date(now).toUTCString() });
   if (code !== undefined) headers.set('x-amzn-errortype', code);
@@ -129,7 +132,11 @@ async function answerAws(request: Request, body: Uint8Array, options: AwsProtoco
   return run(new AwsKms(options.keyring), fields as never);
 }
 
-/** An error answer of the JSON 1.1 protocol; `heard` learns its name. */
+/**
+ * An error answer of the JSON 1.1 protocol; `heard` learns its name.
+ * @example
+ * awsError(new AwsFault('UnknownOperationException', 404, 'Not served'), requestId, Date.now(), {});
+ */
 export function awsError(fault: AwsFault, requestId: string, now: number, heard: Heard): Response {
   heard.error = fault.code;
   return awsResponse(fault.status, { __type: fault.code, message: fault.message }, requestId, now, fault.code);
@@ -138,6 +145,8 @@ export function awsError(fault: AwsFault, requestId: string, now: number, heard:
 /**
  * Serves one request of the AWS JSON 1.1 protocol: reads its body (bounded), verifies its
  * signature, runs the operation. Never throws: every failure is an answer in AWS's shape.
+ * @example
+ * const response = await serveAws(request, aws, requestId, {});
  */
 export async function serveAws(request: Request, options: AwsProtocolOptions, requestId: string, heard: Heard): Promise<Response> {
   try {

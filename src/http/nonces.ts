@@ -11,7 +11,11 @@
  */
 export type NonceClaim = (key: string, expiresAt: number) => boolean | Promise<boolean>;
 
-/** The in-memory cache of claimed nonces is full of unexpired ones: refuse, rather than forget one. */
+/**
+ * The in-memory cache of claimed nonces is full of unexpired ones: refuse, rather than forget one.
+ * @example
+ * try { cache.claim(key, expiresAt); } catch (error) { if (error instanceof NonceCacheFull) answer503(); }
+ */
 export class NonceCacheFull extends Error {}
 
 /**

@@ -5,9 +5,8 @@
 // the HTTP status Yandex Cloud's API gateway maps each gRPC code to.
 import { parseJson } from '../dialects/json.js';
 import { YandexKms, YandexKmsError } from '../dialects/yandex.js';
-import type { Keyring } from '../keyring.js';
 import { plainEntries } from '../plain.js';
-import { type Heard, type KmsPrincipal, policyDenial } from './access.js';
+import { type Heard, type KmsPrincipal, type ProtocolOptions, policyDenial } from './access.js';
 import { BodyTooLarge, bodyText, hasContentType, readBody } from './body.js';
 
 /**
@@ -18,12 +17,13 @@ import { BodyTooLarge, bodyText, hasContentType, readBody } from './body.js';
  */
 export type BearerTokenCheck = (token: string) => KmsPrincipal | undefined | Promise<KmsPrincipal | undefined>;
 
-/** The Yandex side of the handler's configuration, checked. */
-export interface YandexProtocolOptions {
-  readonly keyring: Keyring;
+/**
+ * The Yandex side of the handler's configuration, checked.
+ * @example
+ * const yandex: YandexProtocolOptions = { keyring, now: Date.now, maxBody: 65536, principalOf: (token) => undefined };
+ */
+export interface YandexProtocolOptions extends ProtocolOptions {
   readonly principalOf: BearerTokenCheck;
-  readonly now: () => number;
-  readonly maxBody: number;
 }
 
 /**
@@ -48,7 +48,11 @@ export class YandexFault extends Error {
   }
 }
 
-/** Where the Yandex protocol is served. */
+/**
+ * Where the Yandex protocol is served: a path under it is routed to Yandex.
+ * @example
+ * new URL(request.url).pathname.startsWith(YANDEX_PATH_PREFIX);
+ */
 export const YANDEX_PATH_PREFIX = '/kms/';
 const PATH = /^\/kms\/v1\/keys\/([^/:]+):([A-Za-z]+)$/;
 const METHODS = ['generateDataKey', 'encrypt', 'decrypt'] as const;
