@@ -294,7 +294,9 @@ refusals('an unknown Action or Version (signed), a wrong path or method: Invalid
   isError(await answer(handler, await signed({ Action: 'GenerateDataKey', KeyId: TEST_KEY_ID, Version: '2014-05-26' })), 400, 'InvalidVersion');
   const request = await signed({ Action: 'GenerateDataKey', KeyId: TEST_KEY_ID });
   isError(await answer(handler, new Request(request.url.replace('.test/?', '.test/kms?'))), 404, 'InvalidAction.NotFound');
-  isError(await answer(handler, new Request(request.url, { method: 'PUT' })), 405, 'InvalidAction.NotFound');
+  const put = await answer(handler, new Request(request.url, { method: 'PUT' }));
+  isError(put, 405, 'InvalidAction.NotFound');
+  assert.is(put.headers.get('allow'), 'GET, POST');
 });
 
 refusals('a body that is no form, a parameter given twice, a body over 64 KiB', async () => {

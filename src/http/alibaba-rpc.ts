@@ -172,8 +172,8 @@ async function answerAlibaba(request: Request, url: URL, options: AlibabaProtoco
 }
 
 function alibabaResponse(status: number, format: Format, root: string, body: object, now: number): Response {
-  const headers = new Headers({ date: new Date(now).toUTCString() });
-  headers.set('content-type', format === 'XML' ? 'text/xml;charset=utf-8' : 'application/json;charset=utf-8');
+  const headers = new Headers({ date: new Date(now).toUTCString(), 'content-type': format === 'XML' ? 'text/xml;charset=utf-8' : 'application/json;charset=utf-8' });
+  if (status === 405) headers.set('allow', 'GET, POST');
   return new Response(format === 'XML' ? alibabaXml(root, body) : JSON.stringify(body), { status, headers });
 }
 
