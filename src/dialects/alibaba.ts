@@ -187,11 +187,21 @@ function escapeXml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-/** The response as the `Format` asked: the object, or an XML document of its fields. */
-function formatted<T extends object>(format: AlibabaFormat, root: string, body: T): T | string {
-  if (format === 'JSON') return body;
+/**
+ * An XML document of `body`'s fields under the element `root`, as Alibaba's RPC API answers
+ * `Format=XML`; every value is escaped.
+ * @example
+ * alibabaXml('DecryptResponse', { KeyId: 'app', RequestId: '…' });
+ * // '<?xml version="1.0" encoding="UTF-8"?>\n<DecryptResponse><KeyId>app</KeyId><RequestId>…</RequestId></DecryptResponse>'
+ */
+export function alibabaXml(root: string, body: object): string {
   const elements = Object.entries(body).map(([name, value]) => `<${name}>${escapeXml(String(value))}</${name}>`);
   return `<?xml version="1.0" encoding="UTF-8"?>\n<${root}>${elements.join('')}</${root}>`;
+}
+
+/** The response as the `Format` asked: the object, or an XML document of its fields. */
+function formatted<T extends object>(format: AlibabaFormat, root: string, body: T): T | string {
+  return format === 'JSON' ? body : alibabaXml(root, body);
 }
 
 /** `EncryptionContext`: JSON text of an object of string values, each key once. */
