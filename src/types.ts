@@ -14,11 +14,17 @@ export type { BinaryInput, EncryptionContext };
 export type Crypto = typeof globalThis extends { crypto: infer C extends object } ? C : CryptoFallback;
 
 /** A WebCrypto key: what the `crypto` global's `subtle.encrypt` takes. */
-export type CryptoKey = Crypto extends { subtle: { encrypt(algorithm: never, key: infer K, data: never): unknown } } ? K : CryptoKeyFallback;
+export type CryptoKey = Crypto extends {
+  subtle: {
+    /** WebCrypto's `encrypt`, whose key parameter is the type wanted. */
+    encrypt(algorithm: never, key: infer K, data: never): unknown;
+  };
+} ? K : CryptoKeyFallback;
 
 /** `Crypto` where the global `crypto` is not declared at all (neither lib.dom nor @types/node). */
 export interface CryptoFallback {
   readonly subtle: object;
+  /** Fills `array` with random values. */
   getRandomValues<T extends ArrayBufferView | null>(array: T): T;
 }
 

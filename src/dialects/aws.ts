@@ -283,6 +283,17 @@ function keyMetadata(meta: KeyMetadata, accountId: string): AwsKeyMetadata {
  * The AWS KMS JSON API over a {@link Keyring}: code written against `aws kms …` or the JSON API
  * moves over by changing its client. Every method is async and fails with a `KmsError` whose
  * `name` is AWS's exception name.
+ * @example
+ * ```ts
+ * import { Keyring } from 'webkms';
+ * import { AwsKms } from 'webkms/aws';
+ *
+ * const keyring = new Keyring();
+ * await keyring.createKey({ keyId: 'app', aliases: ['alias/ExampleAlias'] });
+ * const kms = new AwsKms(keyring);
+ * const dataKey = await kms.generateDataKey({ KeyId: 'alias/ExampleAlias', KeySpec: 'AES_256', EncryptionContext: { tenant: 'acme' } });
+ * const { Plaintext } = await kms.decrypt({ CiphertextBlob: dataKey.CiphertextBlob, EncryptionContext: { tenant: 'acme' } });
+ * ```
  */
 export class AwsKms {
   readonly #keyring: Keyring;

@@ -115,8 +115,12 @@ export type KeyStoreWrite = {
  *   own commits: the reload it causes then finds nothing new.
  */
 export interface KeyStore {
+  /** Whether the store keeps a `CryptoKey` as it is (else material comes to it sealed). */
   readonly keepsCryptoKeys: boolean;
+  /** Every record the store holds. */
   load(): Promise<readonly KeyStoreRecord[]>;
+  /** Applies every write or none: false when a record was not at its expected revision. */
   commit(writes: readonly KeyStoreWrite[]): Promise<boolean>;
+  /** Calls `listener` when the store changed; returns a function that stops watching. */
   watch?(listener: () => void): () => void;
 }
