@@ -1,6 +1,11 @@
 // webkms/aws: the AWS KMS JSON API over a Keyring. Field names, defaults, rules and error names
 // are AWS's; binary fields are base64 text, as in the JSON API and the AWS CLI; KeyId in
 // responses is the key ARN.
+/**
+ * The AWS KMS JSON API over a `Keyring`: {@link AwsKms}. Field names, defaults, rules and error
+ * names are AWS's; binary fields are base64 text, as in the JSON API and the AWS CLI.
+ * @module webkms/aws
+ */
 import { encode } from '../base64.js';
 import type { Keyring } from '../keyring.js';
 import type { EncryptionContext, KeyMetadata } from '../types.js';

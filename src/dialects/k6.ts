@@ -1,6 +1,11 @@
 // webkms/k6: the KMSClient of k6's jslib-aws over a Keyring, so a k6-style script's logic runs
 // against local keys. As in the current jslib the methods are async; the jslib sends
 // GenerateDataKey and ListKeys to AWS KMS, so the AWS dialect answers them here.
+/**
+ * The `KMSClient` of k6's jslib-aws over a `Keyring`: {@link KMSClient}. A k6 script's logic runs
+ * unchanged against local keys; calls need `await`.
+ * @module webkms/k6
+ */
 import { KmsError } from '../errors.js';
 import type { Keyring } from '../keyring.js';
 import { AwsKms } from './aws.js';
