@@ -16,8 +16,11 @@ export type DenoKvKey = readonly DenoKvKeyPart[];
 
 /** An entry as Deno KV reads it; `versionstamp` is null for an absent one. */
 export interface DenoKvEntry {
+  /** The entry's key. */
   readonly key: readonly unknown[];
+  /** The entry's value. */
   readonly value: unknown;
+  /** The version of the entry's last write; null when absent. */
   readonly versionstamp: string | null;
 }
 
