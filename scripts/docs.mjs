@@ -4,13 +4,18 @@
 // options in typedoc.json), and two checks that fail the run:
 //   - TypeDoc's warnings are errors: every export documented (validation.notDocumented), nothing
 //     public that names an unexported type (notExported), no broken {@link} (invalidLink);
-//   - every exported function and class, and every public method of `Keyring`, has an `@example`.
+//   - every exported function and class, and every public method of `Keyring`, has an `@example`;
+//   - every `@example` typechecks (TypeScript 5.9, strict; ```js blocks with checkJs) against the
+//     sources, its imports of `webkms`, `webkms/aws`, … (and `jsr:@webkms/webkms`) resolved through
+//     jsr.json's exports. What an example leaves to its surroundings (`keyring`, `sealed`, `file`…)
+//     is declared in EXAMPLE_GLOBALS with its type; any other free name is taken as `any`.
 // `npm run docs -- --check` (CI) writes into a temporary directory instead and also fails when
 // the committed docs/api/ differs from what the sources make now.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
 import { importTool } from '../test/harness/install.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -46,6 +51,100 @@ export function missingExamples(project, ReflectionKind) {
   return [...new Set(missing)].sort();
 }
 
+/** The free names the examples use, as a reader's program would have them. */
+const EXAMPLE_GLOBALS = `
+declare const keyring: import('webkms').Keyring;
+declare const Keyring: typeof import('webkms').Keyring;
+declare const MemoryKeyStore: typeof import('webkms').MemoryKeyStore;
+declare const IndexedDbKeyStore: typeof import('webkms').IndexedDbKeyStore;
+declare const ciphertextBlob: Uint8Array<ArrayBuffer>;
+declare const sealed: Uint8Array<ArrayBuffer>;
+declare const keyBytes: Uint8Array;
+declare const backupKey: Uint8Array;
+declare const wrappingKeyBytes: Uint8Array;
+declare const bundle: import('webkms').KeyBundle;
+declare const file: File;
+declare const writable: WritableStream<Uint8Array>;
+declare const button: HTMLButtonElement;
+declare const events: readonly object[];
+declare function send(message: Uint8Array): Promise<void>;
+declare const kms: import('webkms/k6').KMSClient;
+declare const testKeyId: string;
+declare const Deno: { openKv(path?: string): Promise<import('webkms').DenoKvLike>; env: { get(name: string): string | undefined } };
+declare module 'cloudflare:workers' {
+  export class DurableObject<Env = unknown> { constructor(ctx: { storage: import('webkms').DurableObjectStorageLike; blockConcurrencyWhile(f: () => Promise<void>): void }, env: Env); }
+}
+declare module 'k6/execution' {
+  const exec: { test: { abort(reason?: string): never } };
+  export default exec;
+}
+`;
+
+/** The code blocks of every `@example` in the project: { where, lang, code }. */
+function examples(project, Comment) {
+  const found = [];
+  const seen = new Set();
+  for (const reflection of Object.values(project.reflections)) {
+    for (const owner of [reflection, ...(reflection.signatures ?? [])]) {
+      const comment = owner.comment;
+      if (!comment || seen.has(comment)) continue;
+      seen.add(comment);
+      for (const tag of comment.blockTags.filter((t) => t.tag === '@example')) {
+        const text = Comment.combineDisplayParts(tag.content);
+        for (const [, lang, code] of text.matchAll(/```(ts|js)\n([\s\S]*?)```/g)) found.push({ where: reflection.getFullName(), lang, code });
+      }
+    }
+  }
+  return found;
+}
+
+/** Typechecks the examples against the sources: one message per example with errors. */
+export function exampleErrors(found) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'webkms-examples-'));
+  try {
+    const { exports } = JSON.parse(fs.readFileSync(path.join(ROOT, 'jsr.json'), 'utf8'));
+    const paths = {};
+    for (const [subpath, source] of Object.entries(exports)) {
+      const target = [path.join(ROOT, source)];
+      paths[path.posix.join('webkms', subpath)] = target;
+      paths[subpath === '.' ? 'jsr:@webkms/webkms' : `jsr:@webkms/webkms/${subpath.slice(2)}`] = target;
+    }
+    const options = {
+      strict: true, noImplicitAny: false, useUnknownInCatchVariables: false, noEmit: true, skipLibCheck: true,
+      allowJs: true, checkJs: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext,
+      moduleResolution: ts.ModuleResolutionKind.Bundler, lib: ['lib.es2022.d.ts', 'lib.dom.d.ts', 'lib.dom.iterable.d.ts'], types: [], paths,
+    };
+    fs.writeFileSync(path.join(dir, 'globals.d.ts'), EXAMPLE_GLOBALS);
+    const file = (i, example) => path.join(dir, `example-${i}.${example.lang}`);
+    // Free names no example global declares are `any`: a second pass declares them in that example.
+    const free = found.map(() => new Set());
+    let byExample;
+    for (let pass = 0; pass < 2; pass++) {
+      found.forEach((example, i) => {
+        const declared = [...free[i]].map((name) => (example.lang === 'ts' ? `declare const ${name}: any;` : `/** @type {any} */ var ${name};`));
+        fs.writeFileSync(file(i, example), `${[...declared, example.code].join('\n')}\nexport {};\n`);
+      });
+      const program = ts.createProgram({ rootNames: [path.join(dir, 'globals.d.ts'), ...found.map((example, i) => file(i, example))], options });
+      byExample = found.map(() => []);
+      let again = false;
+      for (const diagnostic of ts.getPreEmitDiagnostics(program)) {
+        const i = found.findIndex((example, j) => diagnostic.file && path.resolve(diagnostic.file.fileName) === file(j, example));
+        const message = ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n');
+        // The sources are checked by `npm run typecheck` with their own options; only the examples here.
+        if (i < 0) continue;
+        const name = diagnostic.code === 2304 && /^Cannot find name '(\w+)'/.exec(message)?.[1];
+        if (name && pass === 0) { free[i].add(name); again = true; continue; }
+        const line = diagnostic.file.getLineAndCharacterOfPosition(diagnostic.start).line + 1 - free[i].size;
+        byExample[i].push(`line ${line}: TS${diagnostic.code}: ${message}`);
+      }
+      if (!again) break;
+    }
+    return byExample.flatMap((errors, i) => (errors.length ? [`${found[i].where} @example:\n${errors.map((e) => `    ${e}`).join('\n')}`] : []));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const filesUnder = (dir) => (fs.existsSync(dir) ? fs.readdirSync(dir, { recursive: true }).filter((f) => fs.statSync(path.join(dir, f)).isFile()).map((f) => f.replace(/\\/g, '/')).sort() : []);
 
 /** The files that differ between two directories (missing on either side, or other content). */
@@ -58,7 +157,7 @@ function differences(expected, actual) {
 
 async function main() {
   const check = process.argv.includes('--check');
-  const { Application, Converter, ReflectionKind } = await importTool('typedoc');
+  const { Application, Comment, Converter, ReflectionKind } = await importTool('typedoc');
   const out = check ? fs.mkdtempSync(path.join(os.tmpdir(), 'webkms-docs-')) : OUT;
   process.chdir(ROOT);
   const app = await Application.bootstrapWithPlugins({ options: path.join(ROOT, 'typedoc.json'), out });
@@ -74,7 +173,10 @@ async function main() {
     const clean = !problems.length;
     const missing = missingExamples(project, ReflectionKind);
     if (missing.length) problems.push(`${missing.length} export(s) without an @example in their TSDoc:\n${missing.map((name) => `  ${name}`).join('\n')}`);
-    // A missing example still fails the run, but the reference of what is there is written.
+    const found = examples(project, Comment);
+    const wrong = exampleErrors(found);
+    if (wrong.length) problems.push(`${wrong.length} of ${found.length} @example code blocks do not typecheck against the sources:\n${wrong.map((e) => `  ${e}`).join('\n')}`);
+    // A missing or wrong example still fails the run, but the reference of what is there is written.
     if (clean) {
       if (!check) fs.rmSync(OUT, { recursive: true, force: true });
       await app.generateOutputs(project);

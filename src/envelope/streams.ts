@@ -94,7 +94,7 @@ export function sealStream(keyrings: EnvelopeKeyrings, options: SealStreamOption
  * import { openStream } from 'webkms';
  *
  * const response = await fetch('/files/report.pdf.sealed');
- * const plaintext = response.body.pipeThrough(openStream(keyring, { encryptionContext: { name: 'report.pdf' } }));
+ * const plaintext = response.body!.pipeThrough(openStream(keyring, { encryptionContext: { name: 'report.pdf' } }));
  * await plaintext.pipeTo(writable); // errors, and the output must be discarded, if the message is bad
  * ```
  */
