@@ -17,6 +17,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { importTool } from '../test/harness/install.mjs';
+import { filesUnder } from './pack-check.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = path.join(ROOT, 'docs/api');
@@ -145,12 +146,12 @@ export function exampleErrors(found) {
   }
 }
 
-const filesUnder = (dir) => (fs.existsSync(dir) ? fs.readdirSync(dir, { recursive: true }).filter((f) => fs.statSync(path.join(dir, f)).isFile()).map((f) => f.replace(/\\/g, '/')).sort() : []);
+const filesIn = (dir) => (fs.existsSync(dir) ? filesUnder(dir).sort() : []);
 
 /** The files that differ between two directories (missing on either side, or other content). */
 function differences(expected, actual) {
-  const a = filesUnder(expected);
-  const b = filesUnder(actual);
+  const a = filesIn(expected);
+  const b = filesIn(actual);
   const changed = a.filter((f) => !b.includes(f) || !fs.readFileSync(path.join(expected, f)).equals(fs.readFileSync(path.join(actual, f))));
   return [...changed, ...b.filter((f) => !a.includes(f))].sort();
 }
@@ -193,7 +194,7 @@ async function main() {
     console.error(`\nnpm run docs failed:\n${problems.join('\n')}`);
     process.exit(1);
   }
-  console.log(`${check ? 'docs/api/ is up to date' : 'wrote docs/api/'}: ${filesUnder(check ? OUT : out).length} files; every export documented, with an example where required`);
+  console.log(`${check ? 'docs/api/ is up to date' : 'wrote docs/api/'}: ${filesIn(OUT).length} files; every export documented, with an example where required`);
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main();
