@@ -11,10 +11,14 @@ export type { BinaryInput, EncryptionContext };
 // (scripts/build-types.mjs) imports them into every declaration file that names them.
 
 /** The WebCrypto implementation: `globalThis.crypto`'s type. */
-export type Crypto = typeof globalThis extends { crypto: infer C extends object } ? C : CryptoFallback;
+export type Crypto = typeof globalThis extends {
+  /** The global WebCrypto, whose type is the type wanted. */
+  crypto: infer C extends object;
+} ? C : CryptoFallback;
 
 /** A WebCrypto key: what the `crypto` global's `subtle.encrypt` takes. */
 export type CryptoKey = Crypto extends {
+  /** WebCrypto's `SubtleCrypto`. */
   subtle: {
     /** WebCrypto's `encrypt`, whose key parameter is the type wanted. */
     encrypt(algorithm: never, key: infer K, data: never): unknown;
@@ -32,7 +36,10 @@ export interface CryptoFallback {
 /** `CryptoKey` where the global `crypto` is not declared at all. */
 export interface CryptoKeyFallback {
   /** The key's algorithm. */
-  readonly algorithm: { name: string };
+  readonly algorithm: {
+    /** The algorithm's name, e.g. `AES-GCM`. */
+    name: string;
+  };
   /** Whether `exportKey` may read it. */
   readonly extractable: boolean;
   /** `secret` for AES keys. */
@@ -66,7 +73,14 @@ export interface JsonWebKey {
   /** RSA modulus. */
   n?: string;
   /** Further RSA primes. */
-  oth?: { d?: string; r?: string; t?: string }[];
+  oth?: {
+    /** The prime's CRT exponent. */
+    d?: string;
+    /** The prime factor. */
+    r?: string;
+    /** The prime's CRT coefficient. */
+    t?: string;
+  }[];
   /** RSA first prime factor. */
   p?: string;
   /** RSA second prime factor. */
@@ -165,7 +179,17 @@ export interface RotateKeyInput {
  * derives one. `iterations` (export only; importing reads it from the bundle): 600,000 to
  * 10,000,000, default 600,000.
  */
-export type BundleProtection = { wrappingKey: KeyMaterial } | { passphrase: string; iterations?: number };
+export type BundleProtection =
+  | {
+      /** The 256-bit AES wrapping key. */
+      wrappingKey: KeyMaterial;
+    }
+  | {
+      /** The passphrase PBKDF2-SHA-256 derives the wrapping key from. */
+      passphrase: string;
+      /** PBKDF2 iterations when exporting: 600,000 to 10,000,000, default 600,000. */
+      iterations?: number;
+    };
 
 /** Options of `keyring.exportKeys`. */
 export interface ExportKeysOptions {
@@ -224,7 +248,14 @@ export type KeyBundleProtection =
       /** 64 hex characters naming the bundle key (a key check value, not the key). */
       wrappingKeyId: string;
     }
-  | { kind: 'wrappingKey'; alg: 'A256GCM'; wrappingKeyId: string };
+  | {
+      /** The kind of protection. */
+      kind: 'wrappingKey';
+      /** The wrapping algorithm: AES-256-GCM. */
+      alg: 'A256GCM';
+      /** 64 hex characters naming the wrapping key (a key check value, not the key). */
+      wrappingKeyId: string;
+    };
 
 /** A key in a bundle. */
 export interface KeyBundleKey {

@@ -209,7 +209,12 @@ export interface AwsPage {
 /** Response of `listKeys`. */
 export interface AwsListKeysResponse extends AwsPage {
   /** The keys of this page. */
-  Keys: Array<{ KeyId: string; KeyArn: string }>;
+  Keys: Array<{
+    /** The key id. */
+    KeyId: string;
+    /** The key ARN. */
+    KeyArn: string;
+  }>;
 }
 
 /** Request of `listAliases`: every alias, or those of `KeyId`. */
@@ -221,7 +226,14 @@ export interface AwsListAliasesRequest extends AwsPageRequest {
 /** Response of `listAliases`. */
 export interface AwsListAliasesResponse extends AwsPage {
   /** The aliases of this page. */
-  Aliases: Array<{ AliasName: string; AliasArn: string; TargetKeyId: string }>;
+  Aliases: Array<{
+    /** The alias name, `alias/…`. */
+    AliasName: string;
+    /** The alias ARN. */
+    AliasArn: string;
+    /** The id of the key it points at. */
+    TargetKeyId: string;
+  }>;
 }
 
 /** Request of `createAlias`. */
@@ -272,7 +284,16 @@ export interface AwsListKeyRotationsRequest extends AwsPageRequest {
 /** Response of `listKeyRotations`: every rotation, oldest first (the key's first material is not a rotation). */
 export interface AwsListKeyRotationsResponse extends AwsPage {
   /** The key's rotations, oldest first. */
-  Rotations: Array<{ KeyId: string; KeyMaterialId: string; RotationDate: number; RotationType: 'ON_DEMAND' }>;
+  Rotations: Array<{
+    /** The key ARN. */
+    KeyId: string;
+    /** The key material id the rotation made. */
+    KeyMaterialId: string;
+    /** When, in seconds since the epoch. */
+    RotationDate: number;
+    /** Always `ON_DEMAND`: a keyring rotates when asked. */
+    RotationType: 'ON_DEMAND';
+  }>;
 }
 
 const fail: FieldError = (_problem, _field, message) => dialectError('ValidationException', message);
@@ -596,7 +617,10 @@ export class AwsKms {
   }
 
   /** RotateKeyOnDemand: new key material becomes current; blobs under older material still decrypt. */
-  async rotateKeyOnDemand(request: AwsKeyRequest): Promise<{ KeyId: string }> {
+  async rotateKeyOnDemand(request: AwsKeyRequest): Promise<{
+    /** The key id. */
+    KeyId: string;
+  }> {
     const rotated = await this.#keyring.rotateKey(keyIdOrArn(this.#fields(request, 'RotateKeyOnDemand', ['KeyId']), 'KeyId'));
     return { KeyId: rotated.keyId };
   }

@@ -35,7 +35,10 @@ export interface DenoKvAtomicOperation {
   /** Adds `n` to a 64-bit counter. */
   sum(key: DenoKvKey, n: bigint): this;
   /** Commits all of it or none: `ok` false when a check failed. */
-  commit(): Promise<{ readonly ok: boolean }>;
+  commit(): Promise<{
+    /** False when a check failed and nothing was written. */
+    readonly ok: boolean;
+  }>;
 }
 
 /** The parts of `Deno.Kv` the store uses: pass the `Deno.Kv` that `await Deno.openKv()` gave you. */

@@ -18,7 +18,10 @@ const MAX_NAME_LENGTH = 200;
  * The type of the global `indexedDB` where the environment declares one (lib.dom): its
  * declarations then need no DOM lib elsewhere (Node without DOM sees `never`).
  */
-export type IndexedDbFactory = typeof globalThis extends { indexedDB: infer Factory } ? Factory : never;
+export type IndexedDbFactory = typeof globalThis extends {
+  /** The global IndexedDB, whose type is the type wanted. */
+  indexedDB: infer Factory;
+} ? Factory : never;
 
 /** Options of {@link IndexedDbKeyStore}. */
 export interface IndexedDbKeyStoreOptions {
