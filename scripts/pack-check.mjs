@@ -29,7 +29,8 @@ export function pack() {
   return { dir, tarball: path.join(dir, tarball), packageDir: path.join(dir, 'package') };
 }
 
-const filesUnder = (dir, base = dir) => fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+/** The files under `dir`, as paths relative to it with `/`. */
+export const filesUnder = (dir, base = dir) => fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
   const full = path.join(dir, entry.name);
   return entry.isDirectory() ? filesUnder(full, base) : [path.relative(base, full).replace(/\\/g, '/')];
 });

@@ -39,6 +39,22 @@ export const fixtures = {
     },
   },
 
+  'browser-no-bundler': {
+    run: 'chromium',
+    // The note the page sealed opens with the same key; and every entry point of dist/ imports in the
+    // page the same way, by a relative URL, with no import map.
+    async check({ page, webkms, keys }) {
+      const stored = await page.evaluate(() => localStorage.getItem('note'));
+      if (!stored) fail('localStorage has no note');
+      const keyring = new webkms.RawAesKeyring({ keyNamespace: 'notes', keyName: 'page', material: jwkOf(webkms, keys.a) });
+      const note = new TextDecoder().decode(await webkms.open(keyring, webkms.base64.decode(stored), { encryptionContext: { page: 'notes' } }));
+      if (note !== 'a note') fail(`the sealed note opens to ${JSON.stringify(note)}`);
+      const entries = ['index', 'aws', 'alibaba', 'yandex', 'k6', 'http'];
+      const exported = await page.evaluate((names) => Promise.all(names.map(async (name) => Object.keys(await import(`./node_modules/webkms/dist/${name}.js`)).length)), entries);
+      entries.forEach((name, i) => { if (!exported[i]) fail(`dist/${name}.js exports nothing in the page`); });
+    },
+  },
+
   'deno-quick': {
     run: 'deno',
     check({ stdout, webkms }) {
