@@ -44,6 +44,13 @@ const FROM_CORE: Record<KmsErrorName, YandexStatus> = {
  * A Yandex Cloud KMS error. `code` is the numeric gRPC status, as the REST error body and gRPC
  * clients carry it (3 = INVALID_ARGUMENT); `status` its name; `httpStatus` the REST API's status.
  * `name` stays the AWS name of the same mistake, so it is a `KmsError` like every webkms error.
+ * @example
+ * import { YandexKms, YandexKmsError } from 'webkms/yandex';
+ * try {
+ *   await new YandexKms(keyring).generateDataKey('missing-key');
+ * } catch (error) {
+ *   if (error instanceof YandexKmsError) console.log(error.code, error.status, error.httpStatus); // 5 NOT_FOUND 404
+ * }
  */
 export class YandexKmsError extends KmsError {
   /** The gRPC status code. */
@@ -110,6 +117,7 @@ export interface YandexGenerateDataKeyResponse {
 /**
  * Body of `encrypt`.
  * @example
+ * import type { YandexEncryptRequest } from 'webkms/yandex';
  * const request: YandexEncryptRequest = { plaintext: 'c2VjcmV0', aadContext: 'dGVuYW50PWFjbWU=' };
  */
 export interface YandexEncryptRequest {
@@ -124,6 +132,7 @@ export interface YandexEncryptRequest {
 /**
  * Response of `encrypt`.
  * @example
+ * import type { YandexEncryptResponse } from 'webkms/yandex';
  * const { ciphertext }: YandexEncryptResponse = await yandex.encrypt('app', { plaintext: 'c2VjcmV0' });
  */
 export interface YandexEncryptResponse {
@@ -152,6 +161,11 @@ const SPEC_KEYS = { AES_128: 'AES_128', AES_192: 'AES_192', AES_256: 'AES_256', 
 /**
  * Yandex Cloud KMS's SymmetricCrypto API (REST shapes) over a {@link Keyring}: `generateDataKey`,
  * `encrypt` and `decrypt` take the path's key id, then the body; errors are {@link YandexKmsError}s.
+ * @example
+ * import { YandexKms } from 'webkms/yandex';
+ * const kms = new YandexKms(keyring);
+ * const { dataKeyPlaintext, dataKeyCiphertext } = await kms.generateDataKey('app', { dataKeySpec: 'AES_256', aadContext: btoa('tenant=acme') });
+ * const { plaintext } = await kms.decrypt('app', { ciphertext: dataKeyCiphertext, aadContext: btoa('tenant=acme') });
  */
 export class YandexKms {
   readonly #keyring: Keyring;

@@ -13,6 +13,7 @@ import type { SigV4Credential } from './sigv4.js';
  * `GenerateDataKeyWithoutPlaintext`), `encrypt` is `Encrypt`, `decrypt` is `Decrypt`; Alibaba's
  * actions are named as AWS names them already (`GenerateDataKey`, `Decrypt`).
  * @example
+ * import type { KmsPolicy } from 'webkms/http';
  * const policy: KmsPolicy = { operations: ['GenerateDataKey', 'Decrypt'], keys: ['alias/app'] };
  */
 export interface KmsPolicy {
@@ -26,6 +27,7 @@ export interface KmsPolicy {
  * A credential of the handler: an access key id, its secret, and what it may do. The same
  * credential signs AWS SigV4 requests and Alibaba RPC requests (the secret is the AccessKeySecret).
  * @example
+ * import type { KmsCredential } from 'webkms/http';
  * const credential: KmsCredential = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'from a secret store', policy: { operations: ['Decrypt'] } };
  */
 export interface KmsCredential extends SigV4Credential {
@@ -35,6 +37,7 @@ export interface KmsCredential extends SigV4Credential {
 /**
  * Whom a Yandex bearer token stands for: a name for the audit (never the token) and what it may do.
  * @example
+ * import type { KmsPrincipal } from 'webkms/http';
  * const principal: KmsPrincipal = { subject: 'service-account:billing', policy: { keys: ['billing-key'] } };
  */
 export interface KmsPrincipal {
@@ -46,6 +49,7 @@ export interface KmsPrincipal {
 /**
  * The protocols the handler speaks.
  * @example
+ * import type { KmsProtocol } from 'webkms/http';
  * const protocol: KmsProtocol = 'alibaba';
  */
 export type KmsProtocol = 'aws' | 'yandex' | 'alibaba';
@@ -53,6 +57,7 @@ export type KmsProtocol = 'aws' | 'yandex' | 'alibaba';
 /**
  * What the handler tells its audit callback about each request. Never key material or secrets.
  * @example
+ * import type { KmsAuditEvent } from 'webkms/http';
  * const audit = (event: KmsAuditEvent) => console.log(event.protocol, event.operation, event.status, event.error ?? 'ok');
  */
 export interface KmsAuditEvent {

@@ -22,6 +22,7 @@ export type { BearerTokenCheck } from './yandex-rest.js';
 /**
  * How the Alibaba RPC protocol keeps SignatureNonces from being accepted twice.
  * @example
+ * import type { AlibabaRpcOptions } from 'webkms/http';
  * const alibaba: AlibabaRpcOptions = { claimNonce: (key, expiresAt) => nonceObject.claim(key, expiresAt) };
  */
 export interface AlibabaRpcOptions {
@@ -39,6 +40,7 @@ export interface AlibabaRpcOptions {
  * `credentials` are given (unless `aws: false`), Alibaba when `alibaba` is given (signed by the same
  * `credentials`), Yandex when `bearerTokens` is given.
  * @example
+ * import type { KmsHandlerOptions } from 'webkms/http';
  * const options: KmsHandlerOptions = { keyring, credentials: [{ accessKeyId: 'AKID', secretAccessKey: 'secret' }], alibaba: true };
  */
 export interface KmsHandlerOptions {

@@ -6,6 +6,7 @@
  * when it was. A caller's implementation can keep the claims where every isolate sees them (a
  * Durable Object: one transaction per claim), so a replay to another isolate is refused too.
  * @example
+ * import type { NonceClaim } from 'webkms/http';
  * // in a Durable Object: storage.get + put inside one transaction
  * const claimNonce: NonceClaim = async (key, expiresAt) => (await myNonceObject.claim(key, expiresAt));
  */

@@ -13,6 +13,7 @@ import { BodyTooLarge, bodyText, hasContentType, readBody } from './body.js';
  * Checks a Yandex bearer token: the principal it stands for, or `undefined` to refuse it. Compare
  * tokens in constant time, or look up a digest of them.
  * @example
+ * import type { BearerTokenCheck } from 'webkms/http';
  * const bearerTokens: BearerTokenCheck = async (token) => (token === env.YANDEX_TOKEN ? { subject: 'app' } : undefined);
  */
 export type BearerTokenCheck = (token: string) => KmsPrincipal | undefined | Promise<KmsPrincipal | undefined>;
