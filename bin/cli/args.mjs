@@ -54,6 +54,7 @@ export function parseArgs(spec, argv) {
     const [, name = '', inline] = /^--([^=]+)(?:=(.*))?$/s.exec(word) ?? [];
     const option = spec.options[name];
     if (!option) throw new UsageError(`unknown option ${shorten(word)}`);
+    /** @type {string | true} */
     let value;
     if (option.value === undefined) {
       if (inline !== undefined) throw new UsageError(`--${name} takes no value`);
@@ -149,6 +150,7 @@ function jsonContext(text, name) {
  * @param {CommandSpec} spec
  */
 export function helpText(spec) {
+  /** @type {[string, string][]} */
   const flags = Object.entries(spec.options).map(([name, option]) => [`--${name}${option.value ? ` ${option.value}` : ''}${option.repeat ? ' …' : ''}`, option.help]);
   flags.push(['-h, --help', 'show this help']);
   const width = Math.max(...flags.map(([flag]) => flag.length));

@@ -1,8 +1,8 @@
 // @ts-check
 // The commands: each a declaration (options, operands, help) and what it does.
 import fsp from 'node:fs/promises';
-import { KmsError, Keyring, base64, openStream, readHeader, sealStream } from '../../dist/index.js';
-import { AwsKms } from '../../dist/aws.js';
+import { KmsError, Keyring, base64, openStream, readHeader, sealStream } from 'webkms';
+import { AwsKms } from 'webkms/aws';
 import { UsageError, contextOption, integer, single } from './args.mjs';
 import { STDIO, openInput, openOutput, parsePrefix, printOut, progress } from './io.mjs';
 import { DEFAULT_NAMESPACE, loadKey, newJwk, rawKeyring } from './keys.mjs';
@@ -157,7 +157,6 @@ AWS example's id; its region and account are those of an ARN in --key-id, else t
     let material;
     let keyId = named ?? EXAMPLE.keyId;
     if (source === undefined) {
-      process.stderr.write('webkms: no --key given: a throwaway in-memory master key answers, and is gone when this exits\n');
       material = crypto.getRandomValues(new Uint8Array(32));
     } else {
       const loaded = await loadKey(source);
@@ -172,6 +171,7 @@ AWS example's id; its region and account are those of an ARN in --key-id, else t
     const NumberOfBytes = integer(args, 'number-of-bytes', 1, 1024);
     const request = { KeyId, ...(KeySpec && { KeySpec }), ...(NumberOfBytes && { NumberOfBytes }), ...(EncryptionContext && { EncryptionContext }) };
     const dataKey = await kms.generateDataKey(request).catch((error) => Promise.reject(asUsage(error)));
+    if (source === undefined) process.stderr.write('webkms: no --key given: a throwaway in-memory master key answered, and is gone now\n');
     await printOut(`${JSON.stringify(dataKey, null, 4)}\n`);
     const opened = await kms.decrypt({ CiphertextBlob: dataKey.CiphertextBlob, ...(EncryptionContext && { EncryptionContext }) });
     if (opened.Plaintext !== dataKey.Plaintext) throw new KmsError('KMSInternalException', 'Decrypt of the CiphertextBlob did not give the Plaintext back');

@@ -4,7 +4,7 @@
 // (create-key). No message here ever quotes key material: a file that does not parse is only
 // said not to parse.
 import fsp from 'node:fs/promises';
-import { KmsError, RawAesKeyring, base64 } from '../../dist/index.js';
+import { KmsError, RawAesKeyring, base64 } from 'webkms';
 import { UsageError } from './args.mjs';
 
 /** The key namespace of messages the command line seals, unless --key-namespace says otherwise. */
@@ -12,7 +12,7 @@ export const DEFAULT_NAMESPACE = 'webkms';
 
 /**
  * @typedef {object} LoadedKey
- * @property {import('../../dist/index.js').KeyMaterial} material a JWK, or key bytes
+ * @property {import('webkms').KeyMaterial} material a JWK, or key bytes
  * @property {string | undefined} kid the JWK's `kid`, when it has one
  */
 
