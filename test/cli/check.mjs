@@ -119,6 +119,7 @@ const README_FIXTURES = {
     },
   },
   'cli-aws': {
+    before: (dir) => fs.writeFileSync(path.join(dir, 'backup.jwk'), JSON.stringify({ kty: 'oct', kid: 'backups', k: randomBytes(32).toString('base64url') })),
     after(dir, stdout) {
       const printed = JSON.parse(stdout);
       expect(printed.KeyId === 'arn:aws:kms:us-east-2:111122223333:key/backups', `KeyId is ${printed.KeyId}`);
