@@ -20,7 +20,14 @@ webkms COMMAND --help tells more. Exit codes: 0 done, 1 refused input, 2 usage.
 
 // Node file-system errors, under the AWS name of the same mistake.
 /** @type {Record<string, string>} */
-const FILE_ERRORS = { ENOENT: 'NotFoundException', EEXIST: 'AlreadyExistsException', EACCES: 'AccessDeniedException', EPERM: 'AccessDeniedException' };
+const FILE_ERRORS = {
+  ENOENT: 'NotFoundException',
+  EEXIST: 'AlreadyExistsException',
+  EACCES: 'AccessDeniedException',
+  EPERM: 'AccessDeniedException',
+  EISDIR: 'ValidationException',
+  ENOTDIR: 'ValidationException',
+};
 
 /**
  * Runs one command line; returns the exit code.
