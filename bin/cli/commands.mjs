@@ -17,7 +17,7 @@ const EXAMPLE = { keyId: '1234abcd-12ab-34cd-56ef-1234567890ab', region: 'us-eas
 const ARN = /^arn:aws:kms:([a-z0-9-]+):([0-9]{12}):(key|alias)\/(.+)$/;
 
 const keyOptions = {
-  key: { value: 'SOURCE', help: 'the wrapping key: a JWK file, or env:NAME (a JWK, or base64 of 16, 24 or 32 bytes)' },
+  key: { value: 'SOURCE', help: 'the wrapping key: a JWK file, or env:NAME or - (standard input) holding a JWK or base64 key bytes' },
   'key-namespace': { value: 'NS', help: `the key namespace stored in the message (default: ${DEFAULT_NAMESPACE})` },
   'key-name': { value: 'NAME', help: 'the key name stored in the message (default: the JWK\'s "kid")' },
 };
@@ -138,7 +138,7 @@ const generateDataKey = {
     'key-spec': { value: 'SPEC', help: 'AES_256 or AES_128' },
     'number-of-bytes': { value: 'N', help: 'the data key length, 1 to 1024 (instead of --key-spec)' },
     'encryption-context': { value: 'KEY=VALUE', repeat: true, help: 'a context pair (or one JSON object), needed again to decrypt' },
-    key: { value: 'SOURCE', help: 'the master key: a JWK file or env:NAME (default: a throwaway key)' },
+    key: { value: 'SOURCE', help: 'the master key: a JWK file, env:NAME or - (default: a throwaway key)' },
   },
   description: `Prints what \`aws kms generate-data-key\` prints: Plaintext (base64; use it, then drop it),
 KeyId (the key's ARN), KeyMaterialId and CiphertextBlob (base64), then decrypts the

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
+import { KmsError } from 'webkms';
 
 /** `-` names standard input or output. */
 export const STDIO = '-';
@@ -115,6 +116,23 @@ export async function printOut(text) {
   const writer = toStdout().getWriter();
   await writer.write(new TextEncoder().encode(text));
   await writer.close();
+}
+
+/**
+ * A whole (small) stream as UTF-8 text; more than `limit` bytes is refused.
+ * @param {ReadableStream<Uint8Array>} stream
+ * @param {number} limit
+ */
+export async function readText(stream, limit) {
+  const decoder = new TextDecoder();
+  let text = '';
+  let length = 0;
+  for await (const chunk of /** @type {AsyncIterable<Uint8Array>} */ (/** @type {unknown} */ (stream))) {
+    length += chunk.length;
+    if (length > limit) throw new KmsError('ValidationException', `more than ${limit} bytes where a key was expected`);
+    text += decoder.decode(chunk, { stream: true });
+  }
+  return text + decoder.decode();
 }
 
 /**

@@ -1,11 +1,12 @@
 // @ts-check
-// Where a command's key comes from (a JWK file, or an environment variable holding a JWK or
-// base64 key bytes), what names it in a message (key namespace and name), and new keys
+// Where a command's key comes from (a JWK file; an environment variable or standard input holding
+// a JWK or base64 key bytes), what names it in a message (key namespace and name), and new keys
 // (create-key). No message here ever quotes key material: a file that does not parse is only
 // said not to parse.
 import fsp from 'node:fs/promises';
 import { KmsError, RawAesKeyring, base64 } from 'webkms';
 import { UsageError } from './args.mjs';
+import { STDIO, openInput, readText } from './io.mjs';
 
 /** The key namespace of messages the command line seals, unless --key-namespace says otherwise. */
 export const DEFAULT_NAMESPACE = 'webkms';
@@ -16,20 +17,39 @@ export const DEFAULT_NAMESPACE = 'webkms';
  * @property {string | undefined} kid the JWK's `kid`, when it has one
  */
 
+// A key is a few hundred bytes: standard input is not read beyond this.
+const MAX_KEY_TEXT = 64 * 1024;
+
 /**
- * Reads `--key SOURCE`: `env:NAME` (the variable holds a JWK or base64 of 16, 24 or 32 bytes) or
- * the path of a JWK file.
+ * Reads `--key SOURCE`: `env:NAME` (the variable) or `-` (standard input) holding a JWK or base64
+ * of 16, 24 or 32 bytes, or the path of a JWK file.
  * @param {string} source
  * @returns {Promise<LoadedKey>}
  */
 export async function loadKey(source) {
+  if (source === STDIO) return keyFromText(await readText((await openInput(STDIO)).stream, MAX_KEY_TEXT), 'standard input');
   if (source.startsWith('env:')) {
     const name = source.slice(4);
     const text = process.env[name];
     if (!text) throw new UsageError(`--key env:${name}: the environment variable ${name} is not set`);
-    return text.trimStart().startsWith('{') ? parseJwk(text, `the variable ${name}`) : { material: decodeBytes(text, name), kid: undefined };
+    return keyFromText(text, `the variable ${name}`);
   }
   return parseJwk(await fsp.readFile(source, 'utf8'), source);
+}
+
+/**
+ * A JWK, or base64 of the key bytes.
+ * @param {string} text
+ * @param {string} where
+ * @returns {LoadedKey}
+ */
+function keyFromText(text, where) {
+  if (text.trimStart().startsWith('{')) return parseJwk(text, where);
+  try {
+    return { material: base64.decode(text.trim()), kid: undefined };
+  } catch {
+    throw new KmsError('ValidationException', `${where} holds neither a JWK nor base64 key bytes`);
+  }
 }
 
 /**
@@ -52,18 +72,6 @@ function parseJwk(text, where) {
 }
 
 /**
- * @param {string} text
- * @param {string} name
- */
-function decodeBytes(text, name) {
-  try {
-    return base64.decode(text.trim());
-  } catch {
-    throw new KmsError('ValidationException', `the variable ${name} holds neither a JWK nor base64 key bytes`);
-  }
-}
-
-/**
  * The raw AES keyring of `--key`: its namespace (`--key-namespace`, default "webkms") and name
  * (`--key-name`, default the JWK's `kid`) are what the message stores, and what the official
  * SDKs' raw AES keyring must be given to open it.
@@ -71,7 +79,8 @@ function decodeBytes(text, name) {
  */
 export async function rawKeyring(args) {
   const source = args.options.key;
-  if (typeof source !== 'string') throw new UsageError('--key is required: a JWK file, or env:NAME');
+  if (typeof source !== 'string') throw new UsageError('--key is required: a JWK file, env:NAME, or - (standard input)');
+  if (source === STDIO && args.operands[0] === STDIO) throw new UsageError('--key - and IN - both want standard input');
   const { material, kid } = await loadKey(source);
   const keyName = typeof args.options['key-name'] === 'string' ? args.options['key-name'] : kid;
   if (keyName === undefined) throw new UsageError('the key has no "kid": give --key-name, the name stored in the message');

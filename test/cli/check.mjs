@@ -187,6 +187,14 @@ function runtimeChecks({ cli, shell, dir, big, bigHash, sdk, webkms }) {
     expect(opened.code === 0 && same(file('mid'), file('mid.out')), `open: ${described(opened)}`);
   };
 
+  checks['--key - reads the key from standard input, and env:NAME base64 key bytes from a variable'] = async () => {
+    const sealed = await cli(['seal', '--key', '-', 'small', 'stdin-key.webkms'], { stdin: fs.readFileSync(key) });
+    expect(sealed.code === 0, `seal --key -: ${described(sealed)}`);
+    const bytes = Buffer.from(JSON.parse(fs.readFileSync(key, 'utf8')).k, 'base64url').toString('base64');
+    const opened = await cli(['open', '--key', 'env:CLI_TEST_KEY', '--key-name', 'cli-test', 'stdin-key.webkms', 'stdin-key.out'], { env: { CLI_TEST_KEY: bytes } });
+    expect(opened.code === 0 && same(file('small'), file('stdin-key.out')), `open --key env:CLI_TEST_KEY: ${described(opened)}`);
+  };
+
   checks['100 MiB through files'] = async () => {
     const sealed = await cli(['seal', '--key', key, big, 'big.webkms']);
     expect(sealed.code === 0, `seal: ${described(sealed)}`);
@@ -255,6 +263,7 @@ function runtimeChecks({ cli, shell, dir, big, bigHash, sdk, webkms }) {
     'both --key-spec and --number-of-bytes': ['generate-data-key', '--key-id', 'alias/a', '--key-spec', 'AES_256', '--number-of-bytes', '32'],
     'neither --key-spec nor --number-of-bytes': ['generate-data-key', '--key-id', 'alias/a'],
     'generate-data-key without --key-id': ['generate-data-key', '--key-spec', 'AES_256'],
+    '--key - and IN - together': ['open', '--key', '-', '-', 'x'],
     'create-key --key-spec AES_512': ['create-key', '--key-spec', 'AES_512'],
   };
   for (const [name, args] of Object.entries(usage)) {
