@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run pack-check`: packs the package as `npm publish` would (`npm pack`, whose `prepack`
+// `npm run pack-check`: packs the package as `npm publish` would (`npm pack`, whose `prepare`
 // builds dist/) and checks the tarball: publint (strict: every error, warning and suggestion is a
 // failure), Are the Types Wrong (`attw --profile esm-only`), and what the README promises: every
 // relative link of a shipped Markdown file leads to a shipped file, every `exports` target is
