@@ -15,6 +15,8 @@
 //
 // Beside the engines, the row "snippets" (test/snippets/check.mjs) typechecks and runs every code
 // block of README.md and docs/*.md against the packed package; `npm test -- snippets` runs it alone.
+// The row "served" (test/served/check.mjs) serves the KMS endpoint examples under Node, Deno, Bun
+// and workerd and calls them with the AWS SDKs; `npm test -- served`.
 //
 // Phase 1 starts each engine, loads the test bundle (bundle.mjs), runs the uvu suite and the
 // interop modules' `produce` (test/interop.mjs, test/*-interop.mjs); phase 2 hands every live
@@ -48,8 +50,8 @@ const ENGINES = {
 };
 // Longest first, so that the engines finishing last are short ones: by the seconds each took last
 // time (.harness/seconds.json), else slowest to launch first.
-/** Checks that are rows of the table without being engines: name → module exporting requirements() and run*(). */
-const CHECKS = { snippets: '../snippets/check.mjs' };
+/** Checks that are rows of the table without being engines: name → [module exporting requirements() and a run function, its name]. */
+const CHECKS = { snippets: ['../snippets/check.mjs', 'runSnippets'], served: ['../served/check.mjs', 'runServed'] };
 const START_ORDER = ['firefox', 'webkit', 'chromium', 'workerd', 'deno', 'bun', 'node', 'peculiar'];
 const SECONDS_FILE = path.join(OUT, 'seconds.json');
 // The suites are CPU-bound: more engines at once than cores only makes each one slower.
@@ -95,7 +97,7 @@ async function prepare(selected) {
   ensureRootModules(OUT);
   ensureTools(OUT);
   const drivers = {};
-  for (const engine of selected) drivers[engine] = await import(engine in CHECKS ? CHECKS[engine] : `./engines/${ENGINES[engine].driver}.mjs`);
+  for (const engine of selected) drivers[engine] = await import(engine in CHECKS ? CHECKS[engine][0] : `./engines/${ENGINES[engine].driver}.mjs`);
   const needs = new Map(await Promise.all(selected.map(async (engine) => [engine, await drivers[engine].requirements(engine)])));
   const notRun = ensureSystemPackages(needs, OUT);
   // A check runs without what it lacks, and says so itself (a snippet for a missing browser is skipped).
@@ -231,18 +233,18 @@ async function runEngines(drivers, { files, bundles }, results) {
   fs.writeFileSync(SECONDS_FILE, JSON.stringify({ ...last, ...Object.fromEntries(busy) }));
 }
 
-/** The snippets row: the documentation's code blocks, typechecked and run (test/snippets/check.mjs). */
-async function runSnippetChecks(check, result) {
+/** A row of CHECKS (the snippets: test/snippets/check.mjs; the served endpoints: test/served/check.mjs). */
+async function runCheck(name, check, result) {
   const started = performance.now();
   try {
-    const dir = path.join(OUT, 'snippets');
+    const dir = path.join(OUT, name);
     fs.mkdirSync(dir, { recursive: true });
-    Object.assign(result, await check.runSnippets(dir, (message) => { if (VERBOSE) log(message); }));
+    Object.assign(result, await check[CHECKS[name][1]](dir, (message) => { if (VERBOSE) log(message); }));
   } catch (error) {
-    fail(result, 'snippets', String(error?.stack ?? error));
+    fail(result, name, String(error?.stack ?? error));
   }
   result.seconds = (performance.now() - started) / 1000;
-  log(`snippets: ${result.passed} passed, ${result.failed} failed, ${result.skipped} skipped`);
+  log(`${name}: ${result.passed} passed, ${result.failed} failed, ${result.skipped} skipped`);
 }
 
 async function main() {
@@ -255,10 +257,11 @@ async function main() {
   if (CI) for (const [engine, why] of notRun) fail(results.get(engine), 'engine not run, and CI=true requires every engine', why);
 
   const tests = await bundle(engines);
-  log(`${new Set(Object.values(tests.files).flat()).size} test files, engines: ${engines.join(' ') || 'none'}${drivers.snippets ? ', and the snippets' : ''}`);
+  const checks = Object.keys(CHECKS).filter((name) => drivers[name]);
+  log(`${new Set(Object.values(tests.files).flat()).size} test files, engines: ${engines.join(' ') || 'none'}${checks.length ? `, and the checks ${checks.join(' ')}` : ''}`);
   await Promise.all([
     runEngines(Object.fromEntries(engines.map((e) => [e, drivers[e]])), tests, results),
-    drivers.snippets && runSnippetChecks(drivers.snippets, results.get('snippets')),
+    ...checks.map((name) => runCheck(name, drivers[name], results.get(name))),
   ]);
   return printReport([...results.values()], notRun, path.join(OUT, 'summary.txt'));
 }
