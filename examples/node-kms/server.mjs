@@ -17,7 +17,11 @@ const scope = { region: env.KMS_REGION ?? 'us-east-1', accountId: env.KMS_ACCOUN
 const keyring = env.KEYS_BUNDLE
   ? await Keyring.importKeys(env.KEYS_BUNDLE, { wrappingKey: base64.decode(env.ROOT_KEY ?? '') }, scope)
   : new Keyring(scope);
-const handler = createKmsHandler({ keyring, credentials: JSON.parse(env.KMS_CREDENTIALS ?? '[]') });
+const handler = createKmsHandler({
+  keyring,
+  credentials: JSON.parse(env.KMS_CREDENTIALS ?? '[]'),
+  audit: (event) => console.log(JSON.stringify(event)), // a line per request: who, what, the outcome; never key material
+});
 
 const host = env.HOST ?? '127.0.0.1';
 const port = Number(env.PORT ?? 8000);

@@ -47,7 +47,16 @@ async function build(out) {
     deno: path.join(out, 'deno-kms.mjs'),
     workerdConfig: path.join(worker, 'workerd.capnp'),
     runner: path.join(out, 'runner.mjs'),
+    denoMain: path.join(EXAMPLES, 'deno-kms/main.ts'),
+    denoCheckConfig: path.join(out, 'deno-check.json'),
   };
+  // `deno check` of main.ts as its users import webkms, from the sources (which use DOM types for
+  // IndexedDbKeyStore, and .js specifiers for .ts files: Deno's sloppy imports).
+  fs.writeFileSync(files.denoCheckConfig, JSON.stringify({
+    imports: { webkms: path.join(ROOT, 'src/index.ts'), 'webkms/http': path.join(ROOT, 'src/http/handler.ts') },
+    unstable: ['sloppy-imports', 'kv'],
+    compilerOptions: { lib: ['deno.ns', 'deno.unstable', 'dom', 'dom.iterable', 'esnext'] },
+  }));
   await Promise.all([
     bundle(path.join(EXAMPLES, 'node-kms/server.mjs'), files.node, { platform: 'node' }),
     bundle(path.join(EXAMPLES, 'deno-kms/main.ts'), files.deno, { platform: 'neutral' }),

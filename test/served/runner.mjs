@@ -49,7 +49,7 @@ function runtimes({ files, binaries, procs }) {
     const child = procs.start(command, args, { env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1', ...env } });
     try {
       const url = await procs.waitFor(async () => /listening on (http:\/\/\S+)/.exec(child.tail)?.[1], { timeoutMs: START_TIMEOUT, what: `${path.basename(command)} start`, child });
-      return { url, stop: () => procs.stop(child) };
+      return { url, stop: () => procs.stop(child), output: () => child.tail };
     } catch (error) {
       await procs.stop(child);
       throw error;
@@ -62,6 +62,9 @@ function runtimes({ files, binaries, procs }) {
       name: 'deno',
       binary: binaries.deno,
       version: () => versionOf(binaries.deno, ['--version'], /^deno (\S+)/),
+      typecheck: () => promisify(execFile)(binaries.deno, ['check', '--no-lock', '--quiet', '--config', files.denoCheckConfig, files.denoMain], {
+        timeout: 120_000, env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1' },
+      }).catch((error) => { throw new Error(`deno check ${files.denoMain}:\n${error.stdout}${error.stderr}`); }),
       // The permissions a deployment needs and no more: loopback, its variables, its KV file.
       start: (env, dir) => listening(binaries.deno, [
         'run', '--no-prompt', '--no-lock', '--unstable-kv', '--allow-net=127.0.0.1', `--allow-env=${names(env)}`,
@@ -201,6 +204,7 @@ export async function runServers({ files, binaries, procs, out, log, ci }) {
     const dir = path.join(out, `${name}-state`);
     fs.mkdirSync(dir, { recursive: true });
     log(`served: ${name}`);
+    if (runtime.typecheck) await check(`${name}: the example typechecks`, runtime.typecheck);
     let server;
     try {
       server = await runtime.start(env, dir);
@@ -213,6 +217,14 @@ export async function runServers({ files, binaries, procs, out, log, ci }) {
     try {
       const context = () => ({ ...client, url: server.url, keyring: seed });
       for (const [title, body] of SDK_CHECKS) await check(`${name}: ${title}`, () => body(context()));
+      if (server.output) {
+        await check(`${name}: the audit callback printed a line per request, naming the access key and operation, never a secret`, () => {
+          const events = server.output().split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line));
+          assert.ok(events.some((e) => e.accessKeyId === CREDENTIALS.accessKeyId && e.operation === 'GenerateDataKey' && e.status === 200), 'a GenerateDataKey line');
+          assert.ok(events.some((e) => e.error === 'InvalidSignatureException' && e.status === 400), 'a refused signature');
+          assert.not.ok(server.output().includes(CREDENTIALS.secretAccessKey), 'the secret');
+        });
+      }
       if (runtime.restarts) for (const [title, body] of KEYRING_CHECKS) await check(`${name}: ${title}`, () => body(context()));
       if (runtime.load) {
         await check(`${name}: load: ${LOAD.pairs} GenerateDataKey + Decrypt pairs, ${LOAD.inFlight} in flight, a rotation half-way: every data key back, none lost, no 5xx`, async () => {

@@ -50,6 +50,8 @@ export class KeyringObject extends DurableObject {
     this.kms ??= createKmsHandler({
       keyring: this.keyring,
       credentials: credentials(this.env).filter((entry) => entry.keyring === name).map((entry) => entry.credential),
+      // A line per request in Workers Logs (wrangler tail, Logpush): who, what, the outcome; never key material.
+      audit: (event) => console.log(JSON.stringify({ keyring: name, ...event })),
     });
     return this.kms(request);
   }
