@@ -25,6 +25,8 @@ const TENANT = { accessKeyId: 'AKIDWEBKMSTENANTB', secretAccessKey: 'webkms/tena
 /** 5,000 pairs: 10,000 requests, and the rotation. */
 const LOAD = { pairs: 5_000, inFlight: 64 };
 const START_TIMEOUT = 30_000;
+/** A request not answered by then fails (and the load goes on) instead of hanging the row. */
+const REQUEST_TIMEOUT = 60_000;
 
 /** The environment every example reads: secrets, scope, and the seed key as a bundle under ROOT_KEY. */
 async function environment(seed) {
@@ -98,7 +100,7 @@ function runtimes({ files, binaries, procs }) {
 /** An SDK client of `url` over keep-alive connections, enough of them for the load's requests in flight. */
 function keepAliveClient(url, credentials) {
   const httpAgent = new http.Agent({ keepAlive: true, maxSockets: LOAD.inFlight });
-  return { ...sdkClient(url, { credentials, requestHandler: new NodeHttpHandler({ httpAgent }) }), close: () => httpAgent.destroy() };
+  return { ...sdkClient(url, { credentials, requestHandler: new NodeHttpHandler({ httpAgent, requestTimeout: REQUEST_TIMEOUT }) }), close: () => httpAgent.destroy() };
 }
 
 /** Load: pairs of GenerateDataKey + Decrypt, `inFlight` at once, a rotation half-way. Returns requests/s. */

@@ -10,6 +10,9 @@
 //   KEYS_BUNDLE      secret, optional: an export bundle (exportKeys({ wrappingKey: root key })),
 //                    the keys the keyring "main" starts with when it has none
 //   KMS_REGION, KMS_ACCOUNT_ID   vars: the region and account in ARNs (requests are signed for the region)
+// SigV4 is verified in the object, beside the keys: access keys, policies and keyring are judged in
+// one place and one step with the operation, and the Worker keeps no state. Its cost (a digest of the
+// body and of the canonical request, one HMAC) is part of the object's time per request.
 import { DurableObject } from 'cloudflare:workers';
 import { DurableObjectKeyStore, Keyring, base64 } from 'webkms';
 import { createKmsHandler } from 'webkms/http';
