@@ -28,7 +28,11 @@ if (bundle && keyring.listKeys().length === 0) {
     if (error?.name !== 'AlreadyExistsException') throw error;
   });
 }
-const handler = createKmsHandler({ keyring, credentials: JSON.parse(env('KMS_CREDENTIALS') ?? '[]') });
+const handler = createKmsHandler({
+  keyring,
+  credentials: JSON.parse(env('KMS_CREDENTIALS') ?? '[]'),
+  audit: (event) => console.log(JSON.stringify(event)), // a line per request: who, what, the outcome; never key material
+});
 
 Deno.serve({
   hostname: env('HOST') ?? '127.0.0.1',
