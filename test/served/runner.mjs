@@ -2,7 +2,8 @@
 // on 127.0.0.1 with its secrets in the environment and the seed key brought in as an export bundle
 // (KEYS_BUNDLE), then, through the unmodified AWS SDK over keep-alive connections:
 //   - every check of test/support/kms-sdk-checks.mjs (operations, typed exceptions, SigV4, the
-//     Encryption SDK's KMS keyring full circle), in Node, Deno, Bun and workerd;
+//     Encryption SDK's KMS keyring full circle), in Node, Deno, Bun and workerd, and the audit
+//     lines each example prints (never a secret); `deno check` of the Deno example;
 //   - load, through Node and workerd: GenerateDataKey + Decrypt pairs, 64 in flight, a
 //     RotateKeyOnDemand half-way: every Decrypt gives its data key back, no request lost, no 5xx,
 //     every data key asked for after the rotation answered under the new material (requests/s
