@@ -172,6 +172,13 @@ export const fixtures = {
       `if (replayed.status !== 400 || /** @type {any} */ (await replayed.json()).Code !== 'SignatureNonceUsed') throw new Error('a replay was not refused');`,
     ].join('\n'),
   },
+  'deploy-secrets': {
+    // The bundle opens under the root key it was given with, and brings the key and its alias.
+    postlude: [
+      `const restored = await Keyring.importKeys(secrets.KEYS_BUNDLE, { wrappingKey: base64.decode(secrets.ROOT_KEY) });`,
+      `if (restored.describeKey('alias/app').keyId !== 'app') throw new Error('KEYS_BUNDLE did not bring the key app');`,
+    ].join('\n'),
+  },
   'store-deno-kv': { skip: 'needs deno run --unstable-kv, a KV file and a root key in the environment: test/stores-deno-kv.test.mjs and test/server-store-persist.mjs run the same calls in Deno on a KV file, across a restart' },
   'store-durable-object': { skip: 'needs a Durable Object namespace and secrets: test/server-store-persist.mjs runs this shape of object in workerd with storage on disk, across a restart' },
 
