@@ -104,6 +104,8 @@ for (const name of runtimes) {
   summaries.push(results);
 }
 
+if (!option('suite') || suites.includes('cli')) spawnSync(process.execPath, [join(here, 'cli-memory.mjs'), ...args], { stdio: 'inherit' }); // the command line's memory
+
 // ── bench/README.md: the hand-written text stays, the part between the markers is rewritten ──
 
 if (!args.includes('--no-readme')) {

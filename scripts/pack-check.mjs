@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run pack-check`: packs the package as `npm publish` would (`npm pack`, whose `prepack`
+// `npm run pack-check`: packs the package as `npm publish` would (`npm pack`, whose `prepare`
 // builds dist/) and checks the tarball: publint (strict: every error, warning and suggestion is a
 // failure), Are the Types Wrong (`attw --profile esm-only`), and what the README promises: every
 // relative link of a shipped Markdown file leads to a shipped file, every `exports` target is
@@ -29,7 +29,8 @@ export function pack() {
   return { dir, tarball: path.join(dir, tarball), packageDir: path.join(dir, 'package') };
 }
 
-const filesUnder = (dir, base = dir) => fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+/** The files under `dir`, as paths relative to it with `/`. */
+export const filesUnder = (dir, base = dir) => fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
   const full = path.join(dir, entry.name);
   return entry.isDirectory() ? filesUnder(full, base) : [path.relative(base, full).replace(/\\/g, '/')];
 });

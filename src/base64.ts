@@ -128,7 +128,17 @@ function encodePortable(bytes: Uint8Array, alphabet: Base64Alphabet, padding: bo
   return text;
 }
 
-/** Encodes bytes as base64 (default) or base64url. */
+/**
+ * Encodes bytes as base64 (default) or base64url.
+ * @example
+ * ```ts
+ * import { base64 } from 'webkms';
+ *
+ * base64.encode(new Uint8Array([251, 255]));                                  // '+/8='
+ * base64.encode(new Uint8Array([251, 255]), { alphabet: 'base64url' });       // '-_8'
+ * base64.encode(new Uint8Array([251, 255]), { alphabet: 'base64url', padding: true }); // '-_8='
+ * ```
+ */
 export function encode(bytes: Uint8Array, options: Base64EncodeOptions = {}): string {
   const alphabet = checkAlphabet(options.alphabet);
   const padding = options.padding ?? alphabet === 'base64';
@@ -148,6 +158,14 @@ function checkAlphabet(alphabet: unknown = 'base64'): Base64Alphabet {
 /**
  * Decodes base64 (default) or base64url. Throws `ValidationException` on any character outside
  * the alphabet (whitespace included), on missing or misplaced padding, and on non-zero pad bits.
+ * @example
+ * ```ts
+ * import { base64 } from 'webkms';
+ *
+ * base64.decode('+/8=');                               // Uint8Array [251, 255]
+ * base64.decode('-_8', { alphabet: 'base64url' });     // the same
+ * base64.decode('+/8');                                // ValidationException: padding is required
+ * ```
  */
 export function decode(text: string, options: Base64DecodeOptions = {}): Uint8Array<ArrayBuffer> {
   const alphabet = checkAlphabet(options.alphabet);

@@ -18,6 +18,20 @@ export type KmsErrorName =
  * Every error webkms throws on purpose. `name` is the AWS KMS error name, so code written against
  * AWS SDKs (`err.name === 'NotFoundException'`) keeps working. Messages say what was wrong and
  * never contain key material.
+ * @example
+ * ```ts
+ * import { KmsError } from 'webkms';
+ *
+ * try {
+ *   await keyring.decrypt({ ciphertextBlob, encryptionContext: { tenant: 'acme' } });
+ * } catch (error) {
+ *   if (error instanceof KmsError && error.name === 'InvalidCiphertextException') {
+ *     // a wrong encryption context, or a damaged or tampered blob
+ *   } else {
+ *     throw error;
+ *   }
+ * }
+ * ```
  */
 export class KmsError extends Error {
   /** The AWS-style error name, e.g. `InvalidCiphertextException`. */

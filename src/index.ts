@@ -1,4 +1,11 @@
 // webkms: KMS-style envelope encryption on WebCrypto alone. This file only re-exports.
+/**
+ * KMS-style envelope encryption on WebCrypto alone: a {@link Keyring} of master keys (aliases,
+ * versions, rotation, encryption context) that generates, wraps and unwraps data keys; key stores
+ * that keep it; and messages in the AWS Encryption SDK format ({@link seal}, {@link open} and
+ * their streams). The vendor dialects and the KMS endpoint are the other entry points.
+ * @module webkms
+ */
 export { Keyring } from './keyring.js';
 export { KmsError, type KmsErrorName } from './errors.js';
 export { MemoryKeyStore } from './stores/memory.js';

@@ -112,6 +112,17 @@ export function wrappingVersion(keyring: Keyring, keyId: string): WrappingVersio
  * An in-memory set of master keys, and the KMS operations on them: data keys, encrypt, decrypt,
  * re-encrypt, aliases, rotation, enable and disable. Master keys are AES-GCM `CryptoKey`s,
  * non-extractable unless the caller imported an extractable one.
+ * @example
+ * ```ts
+ * import { Keyring } from 'webkms';
+ *
+ * const keyring = new Keyring(); // or new Keyring({ region: 'eu-west-1', accountId: '111122223333' })
+ * await keyring.createKey({ keyId: 'app', aliases: ['alias/app'] });
+ * const { plaintext, ciphertextBlob } = await keyring.generateDataKey({ keyId: 'alias/app' });
+ * // …encrypt with plaintext, keep ciphertextBlob, then:
+ * plaintext.fill(0);
+ * const { plaintext: again } = await keyring.decrypt({ ciphertextBlob });
+ * ```
  */
 export class Keyring {
   /** The region named in this keyring's ARNs. */
@@ -167,6 +178,15 @@ export class Keyring {
    * @throws `ValidationException` for a store of another region or account, or without the
    *   `rootKey` it needs; `UnsupportedOperationException` for a store of a newer format;
    *   `KMSInternalException` when the store fails.
+   * @example
+   * ```ts
+   * import { Keyring, MemoryKeyStore } from 'webkms';
+   *
+   * const store = new MemoryKeyStore(); // or IndexedDbKeyStore, DenoKvKeyStore, DurableObjectKeyStore, your own
+   * const keyring = await Keyring.open({ store });
+   * await keyring.createKey({ keyId: 'app' }); // in the store before the promise resolves
+   * const again = await Keyring.open({ store }); // another tab, isolate or process: the same keys
+   * ```
    */
   static async open(options: KeyringOpenOptions): Promise<Keyring> {
     checkObject(options, 'Keyring.open takes { store, rootKey?, crypto?, region?, accountId?, maxEncryptionsPerKeyVersion? }');
@@ -186,7 +206,15 @@ export class Keyring {
     return keyring;
   }
 
-  /** Stops listening to the store for other writers' changes (they are still loaded when a blob needs them). */
+  /**
+   * Stops listening to the store for other writers' changes (they are still loaded when a blob needs them).
+   * @example
+   * ```ts
+   * const keyring = await Keyring.open({ store: new IndexedDbKeyStore({ name: 'my-app' }) });
+   * // …when the page no longer needs it:
+   * keyring.close();
+   * ```
+   */
   close(): void {
     this.#unwatch?.();
     this.#unwatch = undefined;
@@ -209,6 +237,16 @@ export class Keyring {
    * Imports master key material as a new key.
    * @throws `ValidationException` for material of the wrong size or kind, `AlreadyExistsException`
    *   for a taken key id or alias, `UnsupportedOperationException` for a key size the engine lacks.
+   * @example
+   * ```ts
+   * // 16, 24 or 32 bytes, an AES-GCM CryptoKey, or a JWK { kty: 'oct', k }: imported non-extractable.
+   * const meta = await keyring.importKey({
+   *   keyId: 'orders',
+   *   material: crypto.getRandomValues(new Uint8Array(32)),
+   *   aliases: ['alias/orders'],
+   *   description: 'order data',
+   * });
+   * ```
    */
   async importKey(input: ImportKeyInput): Promise<KeyMetadata> {
     checkObject(input, 'importKey takes { keyId?, material, aliases?, description? }');
@@ -219,6 +257,11 @@ export class Keyring {
   /**
    * Creates a key with random material from the WebCrypto generator: non-extractable, unless
    * `extractable: true` asks for a key that `exportKeys` can back up.
+   * @example
+   * ```ts
+   * await keyring.createKey({ keyId: 'sessions', aliases: ['alias/sessions'] }); // AES_256
+   * await keyring.createKey({ keyId: 'backed-up', keySpec: 'AES_128', extractable: true }); // exportKeys can back it up
+   * ```
    */
   async createKey(input: CreateKeyInput = {}): Promise<KeyMetadata> {
     checkObject(input, 'createKey takes { keyId?, keySpec?, aliases?, description?, extractable? }');
@@ -334,6 +377,11 @@ export class Keyring {
    * Adds a new version of a key's material, which becomes primary; older versions still decrypt.
    * @throws `DisabledException` for a disabled key, `ValidationException` for material of another
    *   size than the key's, or material that already is a version of this key.
+   * @example
+   * ```ts
+   * const { versionId, keyMaterialId } = await keyring.rotateKey('alias/orders'); // random material
+   * await keyring.rotateKey('orders', { material: crypto.getRandomValues(new Uint8Array(32)) }); // yours, same size
+   * ```
    */
   async rotateKey(keyId: string, input: RotateKeyInput = {}): Promise<KeyVersionResult> {
     const record = this.#enabledKey(keyId);
@@ -358,7 +406,13 @@ export class Keyring {
     });
   }
 
-  /** Points a new alias at a key. @throws `AlreadyExistsException`, `NotFoundException`, `ValidationException`. */
+  /**
+   * Points a new alias at a key. @throws `AlreadyExistsException`, `NotFoundException`, `ValidationException`.
+   * @example
+   * ```ts
+   * await keyring.createAlias('alias/orders-current', 'orders');
+   * ```
+   */
   async createAlias(aliasName: string, targetKeyId: string): Promise<void> {
     checkAliasName(aliasName);
     return this.#records.mutate(() => {
@@ -368,7 +422,13 @@ export class Keyring {
     });
   }
 
-  /** Points an existing alias at another key. @throws `NotFoundException`, `ValidationException`. */
+  /**
+   * Points an existing alias at another key. @throws `NotFoundException`, `ValidationException`.
+   * @example
+   * ```ts
+   * await keyring.updateAlias('alias/orders-current', 'orders-2026'); // the next data keys wrap under orders-2026
+   * ```
+   */
   async updateAlias(aliasName: string, targetKeyId: string): Promise<void> {
     checkAliasName(aliasName);
     return this.#records.mutate(() => {
@@ -377,7 +437,13 @@ export class Keyring {
     });
   }
 
-  /** Removes an alias; the key stays. @throws `NotFoundException`. */
+  /**
+   * Removes an alias; the key stays. @throws `NotFoundException`.
+   * @example
+   * ```ts
+   * await keyring.deleteAlias('alias/orders-current');
+   * ```
+   */
   async deleteAlias(aliasName: string): Promise<void> {
     checkAliasName(aliasName);
     return this.#records.mutate(() => this.#aliasChange(aliasName, this.#alias(aliasName).revision, null));
@@ -407,12 +473,25 @@ export class Keyring {
     return this.#record(reference);
   }
 
-  /** Disables a key: it neither wraps nor unwraps until enabled again. */
+  /**
+   * Disables a key: it neither wraps nor unwraps until enabled again.
+   * @example
+   * ```ts
+   * await keyring.disableKey('orders');
+   * await keyring.decrypt({ ciphertextBlob }).catch((error) => console.log(error.name)); // DisabledException
+   * ```
+   */
   async disableKey(keyId: string): Promise<void> {
     return this.#setEnabled(keyId, false);
   }
 
-  /** Enables a disabled key. */
+  /**
+   * Enables a disabled key.
+   * @example
+   * ```ts
+   * await keyring.enableKey('orders');
+   * ```
+   */
   async enableKey(keyId: string): Promise<void> {
     return this.#setEnabled(keyId, true);
   }
@@ -444,6 +523,13 @@ export class Keyring {
    *   exported) or where the engine cannot derive a passphrase's key; `ValidationException` for a
    *   malformed protection or option; `NotFoundException` for a key `keyIds` names that is not here;
    *   `InvalidCiphertextException` for a key in the store that cannot be read.
+   * @example
+   * ```ts
+   * const bundle = await keyring.exportKeys({ passphrase: 'correct horse battery staple' });
+   * localStorage.setItem('keys-backup', JSON.stringify(bundle));
+   * // or under a 32-byte wrapping key you keep elsewhere, for some keys only:
+   * const some = await keyring.exportKeys({ wrappingKey: wrappingKeyBytes }, { keyIds: ['alias/app'] });
+   * ```
    */
   async exportKeys(protection: BundleProtection, options: ExportKeysOptions = {}): Promise<KeyBundle> {
     checkObject(options, 'exportKeys takes (protection, { keyIds? })');
@@ -499,6 +585,12 @@ export class Keyring {
    * (and messages `seal` wrapped under them still open). Nothing is imported, and nothing written
    * to the store, unless the whole bundle verifies.
    * @throws as {@link Keyring.importKeys | keyring.importKeys}, and as {@link Keyring.open} for the store.
+   * @example
+   * ```ts
+   * const restored = await Keyring.importKeys(localStorage.getItem('keys-backup') ?? '', { passphrase: 'correct horse battery staple' });
+   * // or straight into a store:
+   * const stored = await Keyring.importKeys(bundle, { wrappingKey: wrappingKeyBytes }, { store: new MemoryKeyStore() });
+   * ```
    */
   static async importKeys(bundle: KeyBundle | string, protection: BundleProtection, options: ImportKeysOptions = {}): Promise<Keyring> {
     checkObject(options, 'Keyring.importKeys takes (bundle, protection, { store?, rootKey?, crypto?, region?, accountId?, maxEncryptionsPerKeyVersion? })');
@@ -524,6 +616,11 @@ export class Keyring {
    *   changed after it was made; `UnsupportedOperationException` for a bundle of a newer format, or
    *   a key or derivation the engine cannot do; `AlreadyExistsException` for a key id or alias
    *   this keyring has.
+   * @example
+   * ```ts
+   * const added = await keyring.importKeys(bundle, { passphrase: 'correct horse battery staple' });
+   * console.log(added.map((meta) => meta.keyId));
+   * ```
    */
   async importKeys(bundle: KeyBundle | string, protection: BundleProtection): Promise<KeyMetadata[]> {
     return openBundle(this.#crypto, bundle, protection, (opened) => this.#import(opened));
@@ -542,17 +639,36 @@ export class Keyring {
     return this.#addKeys(keys);
   }
 
-  /** Metadata of a key (never its material). @throws `NotFoundException`. */
+  /**
+   * Metadata of a key (never its material). @throws `NotFoundException`.
+   * @example
+   * ```ts
+   * const { keyId, arn, enabled, primaryVersionId, versions } = keyring.describeKey('alias/orders');
+   * ```
+   */
   describeKey(keyId: string): KeyMetadata {
     return this.#metadata(this.#key(keyId));
   }
 
-  /** Every key, in the order they were added. */
+  /**
+   * Every key, in the order they were added.
+   * @example
+   * ```ts
+   * for (const { keyId, keyArn } of keyring.listKeys()) console.log(keyId, keyArn);
+   * ```
+   */
   listKeys(): KeyListEntry[] {
     return [...this.#records.keys.values()].map((record) => ({ keyId: record.keyId, keyArn: record.arn }));
   }
 
-  /** Every alias, or those of one key. */
+  /**
+   * Every alias, or those of one key.
+   * @example
+   * ```ts
+   * keyring.listAliases();         // [{ aliasName, aliasArn, targetKeyId }, …]
+   * keyring.listAliases('orders'); // the aliases of one key
+   * ```
+   */
   listAliases(keyId?: string): AliasListEntry[] {
     const only = keyId === undefined ? undefined : this.#key(keyId).keyId;
     return [...this.#records.aliases]
@@ -731,6 +847,20 @@ export class Keyring {
   /**
    * A fresh data key from `crypto.getRandomValues`, and its copy wrapped under the key's primary
    * version (or `versionId`) with the encryption context and AAD bound to it.
+   * @example
+   * ```ts
+   * const dataKey = await keyring.generateDataKey({
+   *   keyId: 'alias/orders',
+   *   keySpec: 'AES_256', // or numberOfBytes: 1–1,024
+   *   encryptionContext: { orderId: '42' },
+   * });
+   * try {
+   *   const aesKey = await crypto.subtle.importKey('raw', dataKey.plaintext, 'AES-GCM', false, ['encrypt']);
+   *   // …encrypt with aesKey; store dataKey.ciphertextBlob beside the data
+   * } finally {
+   *   dataKey.plaintext.fill(0);
+   * }
+   * ```
    */
   async generateDataKey(input: GenerateDataKeyInput): Promise<GenerateDataKeyResult> {
     const { length, additional, record, version } = this.#dataKeyRequest(input, 'generateDataKey');
@@ -753,13 +883,28 @@ export class Keyring {
    * never exists in JavaScript memory: WebCrypto generates it and wraps it with `wrapKey`. Where it
    * cannot (a CryptoKey imported without the `wrapKey` usage, or a size the engine's HMAC key
    * generation refuses), random bytes are wrapped and zeroed at once.
+   * @example
+   * ```ts
+   * // For a later decrypt elsewhere: this side never sees the data key.
+   * const { ciphertextBlob } = await keyring.generateDataKeyWithoutPlaintext({ keyId: 'alias/orders', encryptionContext: { orderId: '42' } });
+   * ```
    */
   async generateDataKeyWithoutPlaintext(input: GenerateDataKeyInput): Promise<WrapResult> {
     const { length, additional, record, version } = this.#dataKeyRequest(input, 'generateDataKeyWithoutPlaintext');
     return this.#wrap(record, version, length, additional);
   }
 
-  /** Wraps up to 4,096 bytes of the caller's own secret. */
+  /**
+   * Wraps up to 4,096 bytes of the caller's own secret.
+   * @example
+   * ```ts
+   * const { ciphertextBlob } = await keyring.encrypt({
+   *   keyId: 'alias/orders',
+   *   plaintext: new TextEncoder().encode('an API token'), // 1–4,096 bytes
+   *   encryptionContext: { service: 'billing' },
+   * });
+   * ```
+   */
   async encrypt(input: EncryptInput): Promise<WrapResult> {
     checkObject(input, 'encrypt takes { keyId, plaintext, encryptionContext?, aad?, versionId? }');
     const plaintext = asBytes(input.plaintext, 'plaintext');
@@ -773,6 +918,13 @@ export class Keyring {
    * Unwraps a blob made by `generateDataKey` or `encrypt`, given the same encryption context and
    * AAD. @throws `InvalidCiphertextException` for a malformed or tampered blob or a wrong context,
    * `IncorrectKeyException` when `keyId` names another key, `DisabledException`.
+   * @example
+   * ```ts
+   * const { keyId, plaintext } = await keyring.decrypt({
+   *   ciphertextBlob, // bytes or base64 text
+   *   encryptionContext: { service: 'billing' }, // exactly the one given when wrapping
+   * });
+   * ```
    */
   async decrypt(input: DecryptInput): Promise<DecryptResult> {
     checkObject(input, 'decrypt takes { ciphertextBlob, encryptionContext?, aad?, keyId? }');
@@ -781,7 +933,18 @@ export class Keyring {
     return this.#unwrap(input.ciphertextBlob, additional, input.keyId, 'keyId');
   }
 
-  /** Unwraps a blob and wraps its secret anew under another key or context, without returning it. */
+  /**
+   * Unwraps a blob and wraps its secret anew under another key or context, without returning it.
+   * @example
+   * ```ts
+   * const moved = await keyring.reEncrypt({
+   *   ciphertextBlob,
+   *   sourceEncryptionContext: { orderId: '42' },
+   *   destinationKeyId: 'alias/archive',
+   *   destinationEncryptionContext: { orderId: '42', archived: 'yes' },
+   * });
+   * ```
+   */
   async reEncrypt(input: ReEncryptInput): Promise<ReEncryptResult> {
     checkObject(input, 'reEncrypt takes { ciphertextBlob, destinationKeyId, … }');
     check(input.ciphertextBlob !== undefined, 'ciphertextBlob is required');

@@ -11,44 +11,87 @@ export type { BinaryInput, EncryptionContext };
 // (scripts/build-types.mjs) imports them into every declaration file that names them.
 
 /** The WebCrypto implementation: `globalThis.crypto`'s type. */
-export type Crypto = typeof globalThis extends { crypto: infer C extends object } ? C : CryptoFallback;
+export type Crypto = typeof globalThis extends {
+  /** The global WebCrypto, whose type is the type wanted. */
+  crypto: infer C extends object;
+} ? C : CryptoFallback;
 
 /** A WebCrypto key: what the `crypto` global's `subtle.encrypt` takes. */
-export type CryptoKey = Crypto extends { subtle: { encrypt(algorithm: never, key: infer K, data: never): unknown } } ? K : CryptoKeyFallback;
+export type CryptoKey = Crypto extends {
+  /** WebCrypto's `SubtleCrypto`. */
+  subtle: {
+    /** WebCrypto's `encrypt`, whose key parameter is the type wanted. */
+    encrypt(algorithm: never, key: infer K, data: never): unknown;
+  };
+} ? K : CryptoKeyFallback;
 
 /** `Crypto` where the global `crypto` is not declared at all (neither lib.dom nor @types/node). */
 export interface CryptoFallback {
+  /** WebCrypto's `SubtleCrypto`. */
   readonly subtle: object;
+  /** Fills `array` with random values. */
   getRandomValues<T extends ArrayBufferView | null>(array: T): T;
 }
 
 /** `CryptoKey` where the global `crypto` is not declared at all. */
 export interface CryptoKeyFallback {
-  readonly algorithm: { name: string };
+  /** The key's algorithm. */
+  readonly algorithm: {
+    /** The algorithm's name, e.g. `AES-GCM`. */
+    name: string;
+  };
+  /** Whether `exportKey` may read it. */
   readonly extractable: boolean;
+  /** `secret` for AES keys. */
   readonly type: string;
+  /** What the key may do, e.g. `encrypt`. */
   readonly usages: string[];
 }
 
 /** A JSON Web Key (RFC 7517): the members of lib.dom's `JsonWebKey`. webkms takes `{ kty: 'oct', k }`. */
 export interface JsonWebKey {
+  /** Algorithm (RFC 7518), e.g. `A256GCM`. */
   alg?: string;
+  /** Curve of an EC key. */
   crv?: string;
+  /** Private exponent or EC private key. */
   d?: string;
+  /** RSA first factor CRT exponent. */
   dp?: string;
+  /** RSA second factor CRT exponent. */
   dq?: string;
+  /** RSA public exponent. */
   e?: string;
+  /** Whether the key may be exported (WebCrypto). */
   ext?: boolean;
+  /** The key bytes of an `oct` key, base64url. */
   k?: string;
+  /** Operations the key may be used for. */
   key_ops?: string[];
+  /** Key type: `oct` for the AES keys webkms takes. */
   kty?: string;
+  /** RSA modulus. */
   n?: string;
-  oth?: { d?: string; r?: string; t?: string }[];
+  /** Further RSA primes. */
+  oth?: {
+    /** The prime's CRT exponent. */
+    d?: string;
+    /** The prime factor. */
+    r?: string;
+    /** The prime's CRT coefficient. */
+    t?: string;
+  }[];
+  /** RSA first prime factor. */
   p?: string;
+  /** RSA second prime factor. */
   q?: string;
+  /** RSA first CRT coefficient. */
   qi?: string;
+  /** Intended use: `enc` or `sig`. */
   use?: string;
+  /** EC x coordinate. */
   x?: string;
+  /** EC y coordinate. */
   y?: string;
 }
 
@@ -94,8 +137,11 @@ export interface KeyringOpenOptions extends KeyringOptions {
 export interface ImportKeyInput {
   /** Default: a random UUID. */
   keyId?: string;
+  /** The key material to import. */
   material: KeyMaterial;
+  /** Alias names (`alias/…`) to point at the new key. */
   aliases?: readonly string[];
+  /** Free text, as `describeKey` returns it. */
   description?: string;
 }
 
@@ -105,7 +151,9 @@ export interface CreateKeyInput {
   keyId?: string;
   /** Default `AES_256`; `SYMMETRIC_DEFAULT` is AWS's name for it. */
   keySpec?: AesKeySpec | 'SYMMETRIC_DEFAULT';
+  /** Alias names (`alias/…`) to point at the new key. */
   aliases?: readonly string[];
+  /** Free text, as `describeKey` returns it. */
   description?: string;
   /**
    * Make the material extractable, so that `exportKeys` can put the key in a backup bundle; its
@@ -131,7 +179,17 @@ export interface RotateKeyInput {
  * derives one. `iterations` (export only; importing reads it from the bundle): 600,000 to
  * 10,000,000, default 600,000.
  */
-export type BundleProtection = { wrappingKey: KeyMaterial } | { passphrase: string; iterations?: number };
+export type BundleProtection =
+  | {
+      /** The 256-bit AES wrapping key. */
+      wrappingKey: KeyMaterial;
+    }
+  | {
+      /** The passphrase PBKDF2-SHA-256 derives the wrapping key from. */
+      passphrase: string;
+      /** PBKDF2 iterations when exporting: 600,000 to 10,000,000, default 600,000. */
+      iterations?: number;
+    };
 
 /** Options of `keyring.exportKeys`. */
 export interface ExportKeysOptions {
@@ -154,6 +212,7 @@ export interface ImportKeysOptions extends Omit<KeyringOpenOptions, 'store'> {
  * Byte-level format: docs/format.md, "Export bundles".
  */
 export interface KeyBundle {
+  /** Always `webkms-key-bundle`. */
   format: 'webkms-key-bundle';
   /** The bundle format version: 1. */
   version: number;
@@ -161,8 +220,11 @@ export interface KeyBundle {
   exportedAt: string;
   /** The region and account of the keyring that made it (a new keyring takes them by default). */
   region: string;
+  /** The account id of the keyring that made it. */
   accountId: string;
+  /** How the bundle key is found. */
   protection: KeyBundleProtection;
+  /** The exported keys. */
   keys: KeyBundleKey[];
   /** base64url: the 12-byte AES-GCM IV of `tag`. */
   iv: string;
@@ -173,26 +235,41 @@ export interface KeyBundle {
 /** How a bundle's key is found: from a passphrase, or the caller's wrapping key. */
 export type KeyBundleProtection =
   | {
+      /** The kind of protection. */
       kind: 'passphrase';
       /** The wrapping algorithm: AES-256-GCM. */
       alg: 'A256GCM';
+      /** The key derivation: PBKDF2 with SHA-256. */
       kdf: 'PBKDF2-SHA-256';
+      /** PBKDF2 iterations: 600,000 to 10,000,000. */
       iterations: number;
       /** base64url: 16 random bytes, new for every bundle. */
       salt: string;
       /** 64 hex characters naming the bundle key (a key check value, not the key). */
       wrappingKeyId: string;
     }
-  | { kind: 'wrappingKey'; alg: 'A256GCM'; wrappingKeyId: string };
+  | {
+      /** The kind of protection. */
+      kind: 'wrappingKey';
+      /** The wrapping algorithm: AES-256-GCM. */
+      alg: 'A256GCM';
+      /** 64 hex characters naming the wrapping key (a key check value, not the key). */
+      wrappingKeyId: string;
+    };
 
 /** A key in a bundle. */
 export interface KeyBundleKey {
+  /** The key id. */
   keyId: string;
+  /** The key's description. */
   description: string;
+  /** `AWS_KMS` for keys made by `createKey`, `EXTERNAL` for imported material. */
   origin: 'AWS_KMS' | 'EXTERNAL';
+  /** The master key's size. */
   keySpec: AesKeySpec;
   /** Whether the imported key's material is extractable again. */
   extractable: boolean;
+  /** Whether the key was enabled. */
   enabled: boolean;
   /** ISO 8601. */
   creationDate: string;
@@ -204,7 +281,9 @@ export interface KeyBundleKey {
 
 /** A key version in a bundle. */
 export interface KeyBundleVersion {
+  /** The version id. */
   versionId: string;
+  /** 64 lowercase hex characters identifying the version's key material. */
   keyMaterialId: string;
   /** ISO 8601. */
   creationDate: string;
@@ -218,8 +297,11 @@ export interface KeyBundleVersion {
 
 /** One version of a master key. */
 export interface KeyVersionMetadata {
+  /** The version id. */
   versionId: string;
+  /** 64 lowercase hex characters identifying the version's key material. */
   keyMaterialId: string;
+  /** When the version was made. */
   creationDate: Date;
   /** New data keys are wrapped under the primary (newest) version unless a version is named. */
   primary: boolean;
@@ -229,18 +311,27 @@ export interface KeyVersionMetadata {
 
 /** What `describeKey` tells about a master key. Never key material. */
 export interface KeyMetadata {
+  /** The key id, never an alias. */
   keyId: string;
+  /** The key ARN. */
   arn: string;
+  /** Free text given when the key was made. */
   description: string;
+  /** Whether the key wraps and unwraps. */
   enabled: boolean;
+  /** `Enabled` or `Disabled`, as AWS names the state. */
   keyState: 'Enabled' | 'Disabled';
+  /** When the key was made. */
   creationDate: Date;
   /** `AWS_KMS` for keys made by `createKey`, `EXTERNAL` for imported material. */
   origin: 'AWS_KMS' | 'EXTERNAL';
+  /** The master key's size. */
   keySpec: AesKeySpec;
+  /** Always `ENCRYPT_DECRYPT`. */
   keyUsage: 'ENCRYPT_DECRYPT';
   /** Whether the material can be read back: only when an extractable `CryptoKey` was imported. */
   extractable: boolean;
+  /** The alias names pointing at the key. */
   aliases: string[];
   /** The version new data keys are wrapped under. */
   primaryVersionId: string;
@@ -254,14 +345,19 @@ export interface KeyMetadata {
 
 /** An entry of `listKeys`. */
 export interface KeyListEntry {
+  /** The key id. */
   keyId: string;
+  /** The key ARN. */
   keyArn: string;
 }
 
 /** An entry of `listAliases`. */
 export interface AliasListEntry {
+  /** The alias name, `alias/…`. */
   aliasName: string;
+  /** The alias ARN. */
   aliasArn: string;
+  /** The id of the key it points at. */
   targetKeyId: string;
 }
 
@@ -271,6 +367,7 @@ export interface KeyVersionResult {
   keyId: string;
   /** The key's ARN. */
   arn: string;
+  /** The key version that wrapped (or had wrapped) the secret. */
   versionId: string;
   /** 64 lowercase hex characters identifying the version's key material. */
   keyMaterialId: string;
@@ -282,6 +379,7 @@ export interface WrapResult extends KeyVersionResult {
   ciphertextBlob: Uint8Array<ArrayBuffer>;
   /** The 96-bit AES-GCM IV, also inside the blob. */
   iv: Uint8Array<ArrayBuffer>;
+  /** Always `AES_GCM`. */
   algorithm: 'AES_GCM';
 }
 
@@ -293,6 +391,7 @@ export interface GenerateDataKeyInput {
   keySpec?: AesKeySpec;
   /** Data key size in bytes, an integer from 1 to 1,024. */
   numberOfBytes?: number;
+  /** The encryption context bound to the blob: a plain object or `Map` of strings, required again to decrypt. */
   encryptionContext?: EncryptionContext;
   /** Additional authenticated bytes, required again to decrypt. */
   aad?: BinaryInput;
@@ -308,11 +407,15 @@ export interface GenerateDataKeyResult extends WrapResult {
 
 /** Input of `Keyring.encrypt`. */
 export interface EncryptInput {
+  /** Key id, key ARN, alias name or alias ARN. */
   keyId: string;
   /** 1 to 4,096 bytes. */
   plaintext: BinaryInput;
+  /** The encryption context bound to the blob: a plain object or `Map` of strings, required again to decrypt. */
   encryptionContext?: EncryptionContext;
+  /** Additional authenticated bytes, required again to decrypt. */
   aad?: BinaryInput;
+  /** Wrap under this version instead of the primary one. */
   versionId?: string;
 }
 
@@ -320,7 +423,9 @@ export interface EncryptInput {
 export interface DecryptInput {
   /** The blob, as bytes or as base64 text. */
   ciphertextBlob: BinaryInput | string;
+  /** The encryption context given when wrapping (the order of its pairs does not matter). */
   encryptionContext?: EncryptionContext;
+  /** The additional authenticated bytes given when wrapping. */
   aad?: BinaryInput;
   /** When given, must name the key the blob was wrapped under (`IncorrectKeyException` otherwise). */
   keyId?: string;
@@ -334,20 +439,32 @@ export interface DecryptResult extends KeyVersionResult {
 
 /** Input of `Keyring.reEncrypt`. */
 export interface ReEncryptInput {
+  /** The blob to move, as bytes or as base64 text. */
   ciphertextBlob: BinaryInput | string;
+  /** The encryption context the blob was wrapped with. */
   sourceEncryptionContext?: EncryptionContext;
+  /** The additional authenticated bytes the blob was wrapped with. */
   sourceAad?: BinaryInput;
+  /** When given, must name the key that wrapped the blob. */
   sourceKeyId?: string;
+  /** The key to wrap under: key id, key ARN, alias name or alias ARN. */
   destinationKeyId: string;
+  /** The encryption context to bind to the new blob. */
   destinationEncryptionContext?: EncryptionContext;
+  /** Additional authenticated bytes to bind to the new blob. */
   destinationAad?: BinaryInput;
+  /** Wrap under this version of the destination key instead of its primary one. */
   destinationVersionId?: string;
 }
 
 /** The secret wrapped anew, and the key version that had wrapped it before. */
 export interface ReEncryptResult extends WrapResult {
+  /** The key that had wrapped the blob. */
   sourceKeyId: string;
+  /** Its ARN. */
   sourceArn: string;
+  /** The version that had wrapped it. */
   sourceVersionId: string;
+  /** That version's key material id. */
   sourceKeyMaterialId: string;
 }

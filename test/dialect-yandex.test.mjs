@@ -168,3 +168,51 @@ decrypting('ciphertext is required base64; a damaged one is INVALID_ARGUMENT', a
 });
 
 decrypting.run();
+
+const encrypting = suite('yandex: encrypt');
+
+encrypting('encrypt answers keyId, versionId and ciphertext; decrypt with the same key and aadContext gives the plaintext back', async () => {
+  const { kms, keyring } = await setup();
+  const plaintext = aadOf('a small secret');
+  const made = await kms.encrypt(TEST_KEY_ID, { plaintext, aadContext: aadOf('tenant=acme') });
+  assert.equal(Object.keys(made), ['keyId', 'versionId', 'ciphertext']);
+  assert.is(made.keyId, TEST_KEY_ID);
+  assert.is(made.versionId, keyring.describeKey(TEST_KEY_ID).primaryVersionId);
+  const opened = await kms.decrypt(TEST_KEY_ID, { ciphertext: made.ciphertext, aadContext: aadOf('tenant=acme') });
+  assert.equal(opened, { keyId: TEST_KEY_ID, versionId: made.versionId, plaintext });
+  await fails(kms.decrypt(TEST_KEY_ID, { ciphertext: made.ciphertext }), 'INVALID_ARGUMENT', 'InvalidCiphertextException');
+});
+
+encrypting('versionId picks an older version; an alias may name the key; URL-safe base64 is read', async () => {
+  const { kms, keyring } = await setup();
+  const first = keyring.describeKey(TEST_KEY_ID).primaryVersionId;
+  await keyring.rotateKey(TEST_KEY_ID);
+  const old = await kms.encrypt('alias/ExampleAlias', { plaintext: '-_-_AQ', versionId: first });
+  assert.is(old.versionId, first);
+  assert.is(old.keyId, TEST_KEY_ID);
+  assert.is((await kms.decrypt(TEST_KEY_ID, { ciphertext: old.ciphertext })).plaintext, b64(Uint8Array.of(0xfb, 0xff, 0xbf, 0x01)));
+});
+
+encrypting('plaintext is required, 1 to 4,096 bytes, at most 32,768 characters, and never quoted in an error', async () => {
+  const { kms } = await setup();
+  await fails(kms.encrypt(TEST_KEY_ID, {}), 'INVALID_ARGUMENT', 'ValidationException', /plaintext is required/);
+  await fails(kms.encrypt(TEST_KEY_ID, { plaintext: '' }), 'INVALID_ARGUMENT', 'ValidationException', /plaintext must decode to at least 1 bytes/);
+  const tooLong = 'A'.repeat(32772);
+  const error = await fails(kms.encrypt(TEST_KEY_ID, { plaintext: tooLong }), 'INVALID_ARGUMENT', 'ValidationException', /plaintext .*32768/);
+  assert.not.ok(error.message.includes('AAAA'));
+  await fails(kms.encrypt(TEST_KEY_ID, { plaintext: b64(new Uint8Array(4097)) }), 'INVALID_ARGUMENT', 'ValidationException', /4096/);
+  assert.ok(await kms.encrypt(TEST_KEY_ID, { plaintext: b64(new Uint8Array(4096)) }));
+  const secret = 'c2VjcmV0IHRleHQ';
+  const invalid = await fails(kms.encrypt(TEST_KEY_ID, { plaintext: `${secret}!` }), 'INVALID_ARGUMENT', 'ValidationException', /plaintext is not valid base64/);
+  assert.not.ok(invalid.message.includes(secret));
+});
+
+encrypting('an unknown key is NOT_FOUND, a disabled one FAILED_PRECONDITION, an unknown field INVALID_ARGUMENT', async () => {
+  const { kms, keyring } = await setup();
+  await fails(kms.encrypt('abjbaddn64b8ooa0m5a5', { plaintext: 'AQ==' }), 'NOT_FOUND', 'NotFoundException');
+  await fails(kms.encrypt(TEST_KEY_ID, { plaintext: 'AQ==', Plaintext: 'AQ==' }), 'INVALID_ARGUMENT', 'ValidationException', /Plaintext is not a parameter/);
+  keyring.disableKey(TEST_KEY_ID);
+  await fails(kms.encrypt(TEST_KEY_ID, { plaintext: 'AQ==' }), 'FAILED_PRECONDITION', 'DisabledException');
+});
+
+encrypting.run();

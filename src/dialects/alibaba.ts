@@ -66,6 +66,13 @@ const FROM_CORE: Record<KmsErrorName, AlibabaErrorCode> = {
  * An Alibaba Cloud KMS error. `code` is Alibaba's error code and `statusCode` its HTTP status, as
  * the Alibaba Cloud SDKs' errors carry them; `requestId` is the failed call's RequestId. `name`
  * stays the AWS name of the same mistake, so it is a `KmsError` like every webkms error.
+ * @example
+ * import { AlibabaKms, AlibabaKmsError } from 'webkms/alibaba';
+ * try {
+ *   await new AlibabaKms(keyring).generateDataKey({ KeyId: 'alias/missing' });
+ * } catch (error) {
+ *   if (error instanceof AlibabaKmsError) console.log(error.code, error.statusCode, error.requestId); // Forbidden.AliasNotFound 404 …
+ * }
  */
 export class AlibabaKmsError extends KmsError {
   /** Alibaba's error code, e.g. `Forbidden.KeyNotFound`. */
@@ -187,11 +194,21 @@ function escapeXml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-/** The response as the `Format` asked: the object, or an XML document of its fields. */
-function formatted<T extends object>(format: AlibabaFormat, root: string, body: T): T | string {
-  if (format === 'JSON') return body;
+/**
+ * An XML document of `body`'s fields under the element `root`, as Alibaba's RPC API answers
+ * `Format=XML`; every value is escaped.
+ * @example
+ * alibabaXml('DecryptResponse', { KeyId: 'app', RequestId: '…' });
+ * // '<?xml version="1.0" encoding="UTF-8"?>\n<DecryptResponse><KeyId>app</KeyId><RequestId>…</RequestId></DecryptResponse>'
+ */
+export function alibabaXml(root: string, body: object): string {
   const elements = Object.entries(body).map(([name, value]) => `<${name}>${escapeXml(String(value))}</${name}>`);
   return `<?xml version="1.0" encoding="UTF-8"?>\n<${root}>${elements.join('')}</${root}>`;
+}
+
+/** The response as the `Format` asked: the object, or an XML document of its fields. */
+function formatted<T extends object>(format: AlibabaFormat, root: string, body: T): T | string {
+  return format === 'JSON' ? body : alibabaXml(root, body);
 }
 
 /** `EncryptionContext`: JSON text of an object of string values, each key once. */
@@ -209,6 +226,11 @@ function jsonContext(fields: Fields, requestId: string): EncryptionContext | und
 /**
  * Alibaba Cloud KMS's classic RPC API (KMS 2016-01-20) over a {@link Keyring}: `generateDataKey`
  * and `decrypt` with Alibaba's parameters, defaults and error codes ({@link AlibabaKmsError}).
+ * @example
+ * import { AlibabaKms } from 'webkms/alibaba';
+ * const kms = new AlibabaKms(keyring);
+ * const dataKey = await kms.generateDataKey({ KeyId: 'alias/app', EncryptionContext: '{"tenant":"acme"}' });
+ * const { Plaintext } = await kms.decrypt({ CiphertextBlob: dataKey.CiphertextBlob, EncryptionContext: '{"tenant":"acme"}' });
  */
 export class AlibabaKms {
   readonly #keyring: Keyring;
@@ -356,6 +378,12 @@ const GCM: readonly ['AES_GCM'] = ['AES_GCM'];
 /**
  * Alibaba Cloud KMS's instance API over a {@link Keyring}: data keys with their IV and algorithm
  * returned beside the blob, Alibaba's version rules and error codes ({@link AlibabaKmsError}).
+ * @example
+ * import { AlibabaKmsInstance } from 'webkms/alibaba';
+ * const kms = new AlibabaKmsInstance(keyring);
+ * const aad = btoa('tenant=acme');
+ * const key = await kms.generateDataKey({ KeyId: 'app', NumberOfBytes: 32, Aad: aad });
+ * const { Plaintext } = await kms.decrypt({ KeyId: 'app', CiphertextBlob: key.CiphertextBlob, Iv: key.Iv, Algorithm: 'AES_GCM', Aad: aad });
  */
 export class AlibabaKmsInstance {
   readonly #keyring: Keyring;

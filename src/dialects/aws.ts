@@ -1,6 +1,11 @@
 // webkms/aws: the AWS KMS JSON API over a Keyring. Field names, defaults, rules and error names
 // are AWS's; binary fields are base64 text, as in the JSON API and the AWS CLI; KeyId in
 // responses is the key ARN.
+/**
+ * The AWS KMS JSON API over a `Keyring`: {@link AwsKms}. Field names, defaults, rules and error
+ * names are AWS's; binary fields are base64 text, as in the JSON API and the AWS CLI.
+ * @module webkms/aws
+ */
 import { encode } from '../base64.js';
 import type { Keyring } from '../keyring.js';
 import type { EncryptionContext, KeyMetadata } from '../types.js';
@@ -25,9 +30,11 @@ export interface AwsRequestOptions {
 export interface AwsGenerateDataKeyRequest extends AwsRequestOptions {
   /** Key id, key ARN, alias name (`alias/…`) or alias ARN. */
   KeyId: string;
+  /** The data key size: `AES_128` or `AES_256` (or `NumberOfBytes`, not both). */
   KeySpec?: AwsDataKeySpec;
   /** 1 to 1,024. */
   NumberOfBytes?: number;
+  /** The encryption context: strings to strings, bound to the blob and required again to decrypt. */
   EncryptionContext?: EncryptionContext;
 }
 
@@ -51,86 +58,127 @@ export interface AwsGenerateDataKeyResponse extends AwsGenerateDataKeyWithoutPla
 export interface AwsDecryptRequest extends AwsRequestOptions {
   /** Base64 of the blob, 1 to 6,144 bytes. */
   CiphertextBlob: string;
+  /** The encryption context: strings to strings, bound to the blob and required again to decrypt. */
   EncryptionContext?: EncryptionContext;
   /** When given, it must name the key that wrapped the blob (`IncorrectKeyException`). */
   KeyId?: string;
+  /** Only `SYMMETRIC_DEFAULT`. */
   EncryptionAlgorithm?: AwsEncryptionAlgorithm;
 }
 
 /** Response of `decrypt`. */
 export interface AwsDecryptResponse {
+  /** The key ARN. */
   KeyId: string;
+  /** The plaintext, base64: use it, then drop it. */
   Plaintext: string;
+  /** Always `SYMMETRIC_DEFAULT`. */
   EncryptionAlgorithm: AwsEncryptionAlgorithm;
+  /** The key material id of the version that did the work. */
   KeyMaterialId: string;
 }
 
 /** Request of `encrypt`. */
 export interface AwsEncryptRequest extends AwsRequestOptions {
+  /** Key id, key ARN, alias name or alias ARN. */
   KeyId: string;
   /** Base64 of 1 to 4,096 bytes. */
   Plaintext: string;
+  /** The encryption context: strings to strings, bound to the blob and required again to decrypt. */
   EncryptionContext?: EncryptionContext;
+  /** Only `SYMMETRIC_DEFAULT`. */
   EncryptionAlgorithm?: AwsEncryptionAlgorithm;
 }
 
 /** Response of `encrypt`. */
 export interface AwsEncryptResponse {
+  /** The ciphertext blob, base64. */
   CiphertextBlob: string;
+  /** The key ARN. */
   KeyId: string;
+  /** Always `SYMMETRIC_DEFAULT`. */
   EncryptionAlgorithm: AwsEncryptionAlgorithm;
 }
 
 /** Request of `reEncrypt`. */
 export interface AwsReEncryptRequest extends AwsRequestOptions {
+  /** The ciphertext blob, base64. */
   CiphertextBlob: string;
+  /** The encryption context the blob was wrapped with. */
   SourceEncryptionContext?: EncryptionContext;
+  /** When given, must name the key that wrapped the blob. */
   SourceKeyId?: string;
+  /** The key to wrap under: key id, key ARN, alias name or alias ARN. */
   DestinationKeyId: string;
+  /** The encryption context to bind to the new blob. */
   DestinationEncryptionContext?: EncryptionContext;
+  /** Only `SYMMETRIC_DEFAULT`. */
   SourceEncryptionAlgorithm?: AwsEncryptionAlgorithm;
+  /** Only `SYMMETRIC_DEFAULT`. */
   DestinationEncryptionAlgorithm?: AwsEncryptionAlgorithm;
 }
 
 /** Response of `reEncrypt`. */
 export interface AwsReEncryptResponse {
+  /** The ciphertext blob, base64. */
   CiphertextBlob: string;
+  /** The ARN of the key that had wrapped the blob. */
   SourceKeyId: string;
+  /** The key ARN. */
   KeyId: string;
+  /** Always `SYMMETRIC_DEFAULT`. */
   SourceEncryptionAlgorithm: AwsEncryptionAlgorithm;
+  /** Always `SYMMETRIC_DEFAULT`. */
   DestinationEncryptionAlgorithm: AwsEncryptionAlgorithm;
+  /** The key material id of the version that had wrapped the blob. */
   SourceKeyMaterialId: string;
+  /** The key material id of the version that wrapped the new blob. */
   DestinationKeyMaterialId: string;
 }
 
 /** Request naming one key. */
 export interface AwsKeyRequest {
+  /** Key id, key ARN, alias name or alias ARN. */
   KeyId: string;
 }
 
 /** Request of `describeKey`. */
 export interface AwsDescribeKeyRequest extends AwsKeyRequest {
+  /** Accepted and ignored: a keyring has no grants. */
   GrantTokens?: string[];
 }
 
 /** AWS's `KeyMetadata` of a keyring key. */
 export interface AwsKeyMetadata {
+  /** The keyring's account id. */
   AWSAccountId: string;
+  /** The key id (its ARN is `Arn`). */
   KeyId: string;
+  /** The key ARN. */
   Arn: string;
   /** Seconds since the epoch, as the JSON API sends it. */
   CreationDate: number;
+  /** Whether the key wraps and unwraps. */
   Enabled: boolean;
+  /** Free text given when the key was made. */
   Description: string;
+  /** Always `ENCRYPT_DECRYPT`. */
   KeyUsage: 'ENCRYPT_DECRYPT';
+  /** `Enabled` or `Disabled`. */
   KeyState: 'Enabled' | 'Disabled';
+  /** `AWS_KMS` for keys made by CreateKey or `createKey`, `EXTERNAL` for imported material. */
   Origin: 'AWS_KMS' | 'EXTERNAL';
+  /** Always `CUSTOMER`. */
   KeyManager: 'CUSTOMER';
   /** AWS's one symmetric encryption key spec, whatever the AES key size. */
   KeySpec: 'SYMMETRIC_DEFAULT';
+  /** Always `SYMMETRIC_DEFAULT` (AWS's older name for the key spec). */
   CustomerMasterKeySpec: 'SYMMETRIC_DEFAULT';
+  /** Always `['SYMMETRIC_DEFAULT']`. */
   EncryptionAlgorithms: AwsEncryptionAlgorithm[];
+  /** Always false. */
   MultiRegion: false;
+  /** The key material id of the primary version. */
   CurrentKeyMaterialId: string;
   /** Only for imported (`EXTERNAL`) key material. */
   ExpirationModel?: 'KEY_MATERIAL_DOES_NOT_EXPIRE';
@@ -138,17 +186,21 @@ export interface AwsKeyMetadata {
 
 /** Response of `describeKey`. */
 export interface AwsDescribeKeyResponse {
+  /** The key's metadata. */
   KeyMetadata: AwsKeyMetadata;
 }
 
 /** Paging of the list calls: `Marker` is a previous response's `NextMarker`. */
 export interface AwsPageRequest {
+  /** Entries per page. */
   Limit?: number;
+  /** Where the previous page stopped (its `NextMarker`). */
   Marker?: string;
 }
 
 /** Paging fields of a list response. */
 export interface AwsPage {
+  /** Whether more entries follow (then `NextMarker` says where). */
   Truncated: boolean;
   /** Present when `Truncated`. */
   NextMarker?: string;
@@ -156,21 +208,37 @@ export interface AwsPage {
 
 /** Response of `listKeys`. */
 export interface AwsListKeysResponse extends AwsPage {
-  Keys: Array<{ KeyId: string; KeyArn: string }>;
+  /** The keys of this page. */
+  Keys: Array<{
+    /** The key id. */
+    KeyId: string;
+    /** The key ARN. */
+    KeyArn: string;
+  }>;
 }
 
 /** Request of `listAliases`: every alias, or those of `KeyId`. */
 export interface AwsListAliasesRequest extends AwsPageRequest {
+  /** Key id, key ARN, alias name or alias ARN. */
   KeyId?: string;
 }
 
 /** Response of `listAliases`. */
 export interface AwsListAliasesResponse extends AwsPage {
-  Aliases: Array<{ AliasName: string; AliasArn: string; TargetKeyId: string }>;
+  /** The aliases of this page. */
+  Aliases: Array<{
+    /** The alias name, `alias/…`. */
+    AliasName: string;
+    /** The alias ARN. */
+    AliasArn: string;
+    /** The id of the key it points at. */
+    TargetKeyId: string;
+  }>;
 }
 
 /** Request of `createAlias`. */
 export interface AwsCreateAliasRequest {
+  /** The alias name, `alias/…`. */
   AliasName: string;
   /** Key id or key ARN. */
   TargetKeyId: string;
@@ -181,6 +249,7 @@ export type AwsEmptyResponse = Record<string, never>;
 
 /** Request of `createKey`: a symmetric encryption key with random material, AWS's defaults only. */
 export interface AwsCreateKeyRequest {
+  /** Free text, as DescribeKey returns it. */
   Description?: string;
   /** Only `SYMMETRIC_DEFAULT` (AES-256). */
   KeySpec?: 'SYMMETRIC_DEFAULT';
@@ -194,6 +263,7 @@ export interface AwsCreateKeyRequest {
 
 /** Request of `updateAlias`. */
 export interface AwsUpdateAliasRequest {
+  /** The alias name, `alias/…`. */
   AliasName: string;
   /** Key id or key ARN. */
   TargetKeyId: string;
@@ -201,17 +271,29 @@ export interface AwsUpdateAliasRequest {
 
 /** Request of `deleteAlias`. */
 export interface AwsDeleteAliasRequest {
+  /** The alias name, `alias/…`. */
   AliasName: string;
 }
 
 /** Request of `listKeyRotations`. */
 export interface AwsListKeyRotationsRequest extends AwsPageRequest {
+  /** Key id, key ARN, alias name or alias ARN. */
   KeyId: string;
 }
 
 /** Response of `listKeyRotations`: every rotation, oldest first (the key's first material is not a rotation). */
 export interface AwsListKeyRotationsResponse extends AwsPage {
-  Rotations: Array<{ KeyId: string; KeyMaterialId: string; RotationDate: number; RotationType: 'ON_DEMAND' }>;
+  /** The key's rotations, oldest first. */
+  Rotations: Array<{
+    /** The key ARN. */
+    KeyId: string;
+    /** The key material id the rotation made. */
+    KeyMaterialId: string;
+    /** When, in seconds since the epoch. */
+    RotationDate: number;
+    /** Always `ON_DEMAND`: a keyring rotates when asked. */
+    RotationType: 'ON_DEMAND';
+  }>;
 }
 
 const fail: FieldError = (_problem, _field, message) => dialectError('ValidationException', message);
@@ -283,6 +365,17 @@ function keyMetadata(meta: KeyMetadata, accountId: string): AwsKeyMetadata {
  * The AWS KMS JSON API over a {@link Keyring}: code written against `aws kms …` or the JSON API
  * moves over by changing its client. Every method is async and fails with a `KmsError` whose
  * `name` is AWS's exception name.
+ * @example
+ * ```ts
+ * import { Keyring } from 'webkms';
+ * import { AwsKms } from 'webkms/aws';
+ *
+ * const keyring = new Keyring();
+ * await keyring.createKey({ keyId: 'app', aliases: ['alias/ExampleAlias'] });
+ * const kms = new AwsKms(keyring);
+ * const dataKey = await kms.generateDataKey({ KeyId: 'alias/ExampleAlias', KeySpec: 'AES_256', EncryptionContext: { tenant: 'acme' } });
+ * const { Plaintext } = await kms.decrypt({ CiphertextBlob: dataKey.CiphertextBlob, EncryptionContext: { tenant: 'acme' } });
+ * ```
  */
 export class AwsKms {
   readonly #keyring: Keyring;
@@ -524,7 +617,10 @@ export class AwsKms {
   }
 
   /** RotateKeyOnDemand: new key material becomes current; blobs under older material still decrypt. */
-  async rotateKeyOnDemand(request: AwsKeyRequest): Promise<{ KeyId: string }> {
+  async rotateKeyOnDemand(request: AwsKeyRequest): Promise<{
+    /** The key id. */
+    KeyId: string;
+  }> {
     const rotated = await this.#keyring.rotateKey(keyIdOrArn(this.#fields(request, 'RotateKeyOnDemand', ['KeyId']), 'KeyId'));
     return { KeyId: rotated.keyId };
   }

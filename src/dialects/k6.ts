@@ -1,6 +1,11 @@
 // webkms/k6: the KMSClient of k6's jslib-aws over a Keyring, so a k6-style script's logic runs
 // against local keys. As in the current jslib the methods are async; the jslib sends
 // GenerateDataKey and ListKeys to AWS KMS, so the AWS dialect answers them here.
+/**
+ * The `KMSClient` of k6's jslib-aws over a `Keyring`: {@link KMSClient}. A k6 script's logic runs
+ * unchanged against local keys; calls need `await`.
+ * @module webkms/k6
+ */
 import { KmsError } from '../errors.js';
 import type { Keyring } from '../keyring.js';
 import { AwsKms } from './aws.js';
@@ -9,7 +14,14 @@ import { translated } from './errors.js';
 /** The KMS operations the jslib's KMSClient performs. */
 export type KMSOperation = 'GenerateDataKey' | 'ListKeys';
 
-/** A KMS key, as `listKeys` lists it. */
+/**
+ * A KMS key, as `listKeys` lists it.
+ * @example
+ * ```js
+ * const keys = await kms.listKeys(); // KMSKey[]
+ * const known = keys.some((key) => key.keyId === testKeyId);
+ * ```
+ */
 export class KMSKey {
   /** ARN of the key. */
   keyArn: string;
@@ -23,7 +35,14 @@ export class KMSKey {
   }
 }
 
-/** A data key, as `generateDataKey` returns it. */
+/**
+ * A data key, as `generateDataKey` returns it.
+ * @example
+ * ```js
+ * const key = await kms.generateDataKey(testKeyId, 32); // KMSDataKey
+ * console.log(key.id, key.ciphertextBlob); // key.plaintext: base64 of the data key
+ * ```
+ */
 export class KMSDataKey {
   /** The ARN of the KMS key that encrypted the data key. */
   id: string;
@@ -44,6 +63,16 @@ export class KMSDataKey {
  * What the jslib throws when AWS KMS refuses an operation: `code` is AWS's error name (`__type`)
  * and `operation` the failed call. Its `name` is that AWS name too (the jslib's own is
  * `KMSServiceError`): check `instanceof KMSServiceError` or `code`.
+ * @example
+ * ```js
+ * import { KMSServiceError } from 'webkms/k6';
+ *
+ * try {
+ *   await kms.generateDataKey('no-such-key', 32);
+ * } catch (error) {
+ *   if (error instanceof KMSServiceError && error.code === 'NotFoundException') console.log(error.operation); // 'GenerateDataKey'
+ * }
+ * ```
  */
 export class KMSServiceError extends KmsError {
   /** AWS's error name, e.g. `NotFoundException`. */
@@ -65,6 +94,19 @@ export class KMSServiceError extends KmsError {
 /**
  * The jslib's `KMSClient`, answered by a {@link Keyring}. A script's logic runs unchanged; only
  * the constructor's argument differs (a keyring for an AWSConfig), and calls need `await`.
+ * @example
+ * ```js
+ * import exec from 'k6/execution';
+ * import { KMSClient } from 'webkms/k6';
+ *
+ * const kms = new KMSClient(keyring); // for: new KMSClient(new AWSConfig({ … }))
+ *
+ * export default async function () {
+ *   const keys = await kms.listKeys();
+ *   if (!keys.some((key) => key.keyId === testKeyId)) exec.test.abort();
+ *   const key = await kms.generateDataKey(testKeyId, 32); // { id, ciphertextBlob, plaintext }
+ * }
+ * ```
  */
 export class KMSClient {
   readonly #aws: AwsKms;

@@ -44,6 +44,13 @@ const FROM_CORE: Record<KmsErrorName, YandexStatus> = {
  * A Yandex Cloud KMS error. `code` is the numeric gRPC status, as the REST error body and gRPC
  * clients carry it (3 = INVALID_ARGUMENT); `status` its name; `httpStatus` the REST API's status.
  * `name` stays the AWS name of the same mistake, so it is a `KmsError` like every webkms error.
+ * @example
+ * import { YandexKms, YandexKmsError } from 'webkms/yandex';
+ * try {
+ *   await new YandexKms(keyring).generateDataKey('missing-key');
+ * } catch (error) {
+ *   if (error instanceof YandexKmsError) console.log(error.code, error.status, error.httpStatus); // 5 NOT_FOUND 404
+ * }
  */
 export class YandexKmsError extends KmsError {
   /** The gRPC status code. */
@@ -79,6 +86,7 @@ function protoBytes(text: string): Uint8Array {
 
 const MAX_ID = 50;
 const MAX_AAD = 8192;
+const MAX_PLAINTEXT = 32768;
 
 /** The path's key id: required, at most 50 characters. */
 function pathKeyId(keyId: unknown, call: string): string {
@@ -106,6 +114,34 @@ export interface YandexGenerateDataKeyResponse {
   dataKeyCiphertext: string;
 }
 
+/**
+ * Body of `encrypt`.
+ * @example
+ * import type { YandexEncryptRequest } from 'webkms/yandex';
+ * const request: YandexEncryptRequest = { plaintext: 'c2VjcmV0', aadContext: 'dGVuYW50PWFjbWU=' };
+ */
+export interface YandexEncryptRequest {
+  /** At most 50 characters; default: the key's primary version. */
+  versionId?: string;
+  /** Base64 of additional authenticated data, at most 8,192 characters; decrypt needs the same. */
+  aadContext?: string;
+  /** Base64 of the plaintext (1 to 4,096 bytes), at most 32,768 characters. */
+  plaintext: string;
+}
+
+/**
+ * Response of `encrypt`.
+ * @example
+ * import type { YandexEncryptResponse } from 'webkms/yandex';
+ * const { ciphertext }: YandexEncryptResponse = await yandex.encrypt('app', { plaintext: 'c2VjcmV0' });
+ */
+export interface YandexEncryptResponse {
+  keyId: string;
+  versionId: string;
+  /** Base64 of the blob; `decrypt` with the same key id and `aadContext` opens it. */
+  ciphertext: string;
+}
+
 /** Body of `decrypt`. */
 export interface YandexDecryptRequest {
   /** Base64 of the blob `generateDataKey` returned as `dataKeyCiphertext`. */
@@ -123,8 +159,13 @@ export interface YandexDecryptResponse {
 const SPEC_KEYS = { AES_128: 'AES_128', AES_192: 'AES_192', AES_256: 'AES_256', AES_256_HSM: 'AES_256' } as const;
 
 /**
- * Yandex Cloud KMS's SymmetricCrypto API (REST shapes) over a {@link Keyring}: `generateDataKey`
- * and `decrypt` take the path's key id, then the body; errors are {@link YandexKmsError}s.
+ * Yandex Cloud KMS's SymmetricCrypto API (REST shapes) over a {@link Keyring}: `generateDataKey`,
+ * `encrypt` and `decrypt` take the path's key id, then the body; errors are {@link YandexKmsError}s.
+ * @example
+ * import { YandexKms } from 'webkms/yandex';
+ * const kms = new YandexKms(keyring);
+ * const { dataKeyPlaintext, dataKeyCiphertext } = await kms.generateDataKey('app', { dataKeySpec: 'AES_256', aadContext: btoa('tenant=acme') });
+ * const { plaintext } = await kms.decrypt('app', { ciphertext: dataKeyCiphertext, aadContext: btoa('tenant=acme') });
  */
 export class YandexKms {
   readonly #keyring: Keyring;
@@ -180,6 +221,33 @@ export class YandexKms {
         };
       } finally {
         dataKey.plaintext.fill(0);
+      }
+    }, fromCore);
+  }
+
+  /**
+   * `POST /kms/v1/keys/{keyId}:encrypt`: the plaintext wrapped under the key's primary version or
+   * `versionId`, bound to `aadContext`. The plaintext is never quoted in an error.
+   * @example
+   * const { ciphertext } = await yandex.encrypt('app', { plaintext: base64.encode(new TextEncoder().encode('secret')) });
+   */
+  async encrypt(keyId: string, request: YandexEncryptRequest): Promise<YandexEncryptResponse> {
+    return translated(async () => {
+      const key = pathKeyId(keyId, 'encrypt');
+      const fields = new Fields(request, ['versionId', 'aadContext', 'plaintext'], fail, 'encrypt');
+      const versionId = fields.string('versionId', { minLength: 0, maxLength: MAX_ID }) || undefined;
+      const aad = fields.bytes('aadContext', { maxLength: MAX_AAD, decode: protoBytes });
+      const plaintext = fields.bytes('plaintext', { required: true, minBytes: 1, maxLength: MAX_PLAINTEXT, decode: protoBytes });
+      try {
+        const wrapped = await this.#keyring.encrypt({
+          keyId: key,
+          plaintext,
+          ...(versionId === undefined ? {} : { versionId }),
+          ...(aad === undefined ? {} : { aad }),
+        });
+        return { keyId: wrapped.keyId, versionId: wrapped.versionId, ciphertext: encode(wrapped.ciphertextBlob) };
+      } finally {
+        plaintext.fill(0);
       }
     }, fromCore);
   }

@@ -45,6 +45,16 @@ function limit(value: unknown, name: string, fallback: number, max: number): num
  * reused only for messages with the same keyrings, key ids, algorithm suite and encryption
  * context, and only while it is younger than `maxAge` and under `maxMessages` and `maxBytes`.
  * `sealStream` does not use it: the data key is chosen before the stream's length is known.
+ * @example
+ * ```ts
+ * import { DataKeyCache, seal } from 'webkms';
+ *
+ * const cache = new DataKeyCache({ maxAge: 60_000, maxMessages: 1000 });
+ * for (const event of events) {
+ *   // One data key wrapped per minute (or 1,000 messages) instead of one per message.
+ *   await send(await seal(keyring, JSON.stringify(event), { keyId: 'alias/events', cache }));
+ * }
+ * ```
  */
 export class DataKeyCache {
   /** @throws `ValidationException` for a missing `maxAge` or a limit out of range. */

@@ -252,6 +252,14 @@ export class MessageOpener {
  * @throws `InvalidCiphertextException` for anything wrong with the message: not the format, a
  *   non-committing suite, no keyring able to unwrap the data key, a missing required context
  *   pair, a changed, truncated, extended or reordered message, a bad signature.
+ * @example
+ * ```ts
+ * import { open } from 'webkms';
+ *
+ * // Any one of the keyrings that can unwrap the message's data key opens it.
+ * const data = await open(keyring, sealed, { encryptionContext: { tenant: 'acme' } }); // pairs the message must hold
+ * console.log(new TextDecoder().decode(data));
+ * ```
  */
 export function open(keyrings: EnvelopeKeyrings, sealed: SealData, options?: OpenOptions): Promise<Uint8Array<ArrayBuffer>>;
 export async function open(keyrings: EnvelopeKeyrings, sealed: SealData, options: OpenOptions = {}): Promise<Uint8Array> {

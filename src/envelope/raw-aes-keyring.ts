@@ -44,6 +44,15 @@ const KMS_PROVIDER_PREFIX = 'aws-kms';
  * A local AES wrapping key for `seal` and `open`, interoperable with the AWS Encryption SDK's raw
  * AES keyring (`RawAesKeyringNode`, `RawAesKeyring` in Python, Java, C, .NET, Go, Rust) built with
  * the same namespace, name and key bytes. Key material is imported non-extractable.
+ * @example
+ * ```ts
+ * import { RawAesKeyring, seal, open } from 'webkms';
+ *
+ * // The same namespace, name and key bytes as the raw AES keyring of an official SDK.
+ * const keyring = new RawAesKeyring({ keyNamespace: 'my-app', keyName: 'data-key-2025', material: keyBytes });
+ * const sealed = await seal(keyring, 'a secret');
+ * const data = await open(keyring, sealed);
+ * ```
  */
 export class RawAesKeyring {
   /** The key namespace: the provider id of the encrypted data keys this keyring makes. */

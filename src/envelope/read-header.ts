@@ -79,6 +79,14 @@ function describeDataKey(stored: StoredDataKey): EncryptedDataKey {
  * copies.
  * @throws `InvalidCiphertextException` when the bytes end before the header does or are not a
  *   version 2 header; `ValidationException` when the argument is not bytes.
+ * @example
+ * ```ts
+ * import { readHeader } from 'webkms';
+ *
+ * const { encryptionContext, encryptedDataKeys, frameSize } = readHeader(sealed);
+ * // e.g. pick the keyring by who can open it, before opening:
+ * const arns = encryptedDataKeys.filter((edk) => edk.providerId === 'aws-kms').map((edk) => edk.providerInfo);
+ * ```
  */
 export function readHeader(sealedOrPrefix: Uint8Array | ArrayBuffer): MessageHeaderInfo {
   const bytes = asBytes(sealedOrPrefix, 'readHeader input');

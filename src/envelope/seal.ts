@@ -166,6 +166,14 @@ export async function startSeal(plan: SealPlan, plaintextLength?: number, cache?
  * open with the same keys. The data is read whole; for large data, use `sealStream`.
  * @throws `ValidationException` for bad options or data, `NotFoundException` for an unknown key id,
  *   `DisabledException`, `UnsupportedOperationException` when the engine lacks an algorithm.
+ * @example
+ * ```ts
+ * import { seal, RawAesKeyring } from 'webkms';
+ *
+ * const sealed = await seal(keyring, 'a secret', { keyId: 'alias/app', encryptionContext: { tenant: 'acme' } });
+ * // several keys: any one of them opens it
+ * const twice = await seal([keyring, new RawAesKeyring({ keyNamespace: 'backup', keyName: 'offline', material: backupKey })], file, { keyId: 'alias/app' });
+ * ```
  */
 export async function seal(keyrings: EnvelopeKeyrings, data: SealData, options: SealOptions = {}): Promise<Uint8Array<ArrayBuffer>> {
   const plan = planSeal(keyrings, options);
@@ -197,6 +205,14 @@ export async function seal(keyrings: EnvelopeKeyrings, data: SealData, options: 
  * The length `seal` gives for `plaintextLength` bytes with these keyrings and options: exact for
  * unsigned suites, an upper bound for signed ones (DER signatures vary by a few bytes). Makes no
  * data key and no signature.
+ * @example
+ * ```ts
+ * import { sealedSize, sealStream } from 'webkms';
+ *
+ * const options = { encryptionContext: { name: file.name } };
+ * const length = await sealedSize(keyring, file.size, options); // e.g. for a Content-Length
+ * const body = file.stream().pipeThrough(sealStream(keyring, options));
+ * ```
  */
 export async function sealedSize(keyrings: EnvelopeKeyrings, plaintextLength: number, options: SealOptions = {}): Promise<number> {
   const plan = planSeal(keyrings, options);

@@ -14,6 +14,14 @@ import { type SealStreamOptions, type Sealer, planStreamSeal, startSeal } from '
  * the header first, then each frame as it fills. Errors of the input (or of sealing) error it.
  * @throws `ValidationException` (at once) for bad options; `UnsupportedOperationException` for the
  *   signed suite, which WebCrypto cannot sign incrementally (use `seal`).
+ * @example
+ * ```ts
+ * import { sealStream } from 'webkms';
+ *
+ * // A file of any size goes through a few frames at a time.
+ * const sealed = file.stream().pipeThrough(sealStream(keyring, { encryptionContext: { name: file.name } }));
+ * await sealed.pipeTo(writable);
+ * ```
  */
 // The public signatures: every chunk out is a view of an ArrayBuffer webkms allocated (header and
 // frames are written into new buffers, plaintext decrypts into them), never of shared memory,
@@ -81,6 +89,14 @@ export function sealStream(keyrings: EnvelopeKeyrings, options: SealStreamOption
  * `InvalidCiphertextException` after the frames before it; it ends normally only after a complete,
  * authentic message. For the signed suite, frames are released before the footer signature is
  * checked at the end: treat them as unverified until the stream closes.
+ * @example
+ * ```ts
+ * import { openStream } from 'webkms';
+ *
+ * const response = await fetch('/files/report.pdf.sealed');
+ * const plaintext = response.body!.pipeThrough(openStream(keyring, { encryptionContext: { name: 'report.pdf' } }));
+ * await plaintext.pipeTo(writable); // errors, and the output must be discarded, if the message is bad
+ * ```
  */
 export function openStream(keyrings: EnvelopeKeyrings, options?: OpenOptions): TransformStream<Uint8Array, Uint8Array<ArrayBuffer>>;
 export function openStream(keyrings: EnvelopeKeyrings, options: OpenOptions = {}): TransformStream<Uint8Array, Uint8Array> {

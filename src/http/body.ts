@@ -35,3 +35,27 @@ export async function readBody(request: Request, limit: number): Promise<Uint8Ar
   }
   return concat(...parts);
 }
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The body as text; bytes that are not UTF-8 become text that is no JSON and no form, refused as such.
+ * @example
+ * bodyText(new TextEncoder().encode('{}')); // '{}'
+ */
+export function bodyText(body: Uint8Array): string {
+  try {
+    return strictUtf8.decode(body);
+  } catch {
+    return '\u0000';
+  }
+}
+
+/**
+ * Whether the request's Content-Type is `type` (parameters such as `charset` aside, any case).
+ * @example
+ * hasContentType(new Request('http://x/', { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8' } }), 'application/json'); // true
+ */
+export function hasContentType(request: Request, type: string): boolean {
+  return (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase() === type;
+}

@@ -3,6 +3,7 @@
 // HMAC-SHA-256 and compared in constant time. The unmodified AWS SDKs sign this way.
 import { hex, timingSafeEqual, utf8 } from '../bytes.js';
 import { bufferSource } from '../webcrypto.js';
+import { hmac, uriEncode } from './signing.js';
 
 /** A credential the handler accepts: an access key id and its secret. */
 export interface SigV4Credential {
@@ -54,9 +55,6 @@ const AMZ_DATE = /^(\d{8})T(\d{6})Z$/;
 
 const encoder = new TextEncoder();
 
-/** RFC 3986 percent-encoding, as SigV4 canonicalises query strings. */
-const uriEncode = (text: string): string => encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-
 /** The canonical query string: every pair encoded, sorted by name then value. */
 function canonicalQuery(search: string): string {
   if (search.length <= 1) return '';
@@ -80,16 +78,6 @@ async function sha256Hex(crypto: Crypto, data: Uint8Array): Promise<string> {
 }
 
 const HMAC_SHA256 = { name: 'HMAC', hash: 'SHA-256' } as const;
-
-/** HMAC-SHA-256 of `data` under key bytes; the bytes are zeroed (each is a derived secret). */
-async function hmacOf(crypto: Crypto, key: Uint8Array, data: string): Promise<Uint8Array<ArrayBuffer>> {
-  try {
-    const cryptoKey = await crypto.subtle.importKey('raw', bufferSource(key), HMAC_SHA256, false, ['sign']);
-    return new Uint8Array(await crypto.subtle.sign('HMAC', cryptoKey, encoder.encode(data)));
-  } finally {
-    key.fill(0);
-  }
-}
 
 /**
  * Signing keys derived per secret, date, region and service: four HMACs saved per request. Keyed
@@ -124,7 +112,7 @@ export class SigningKeyCache {
 /** kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service), "aws4_request"), kept as a non-extractable key. */
 async function derive(crypto: Crypto, secret: string, date: string, region: string, service: string): Promise<CryptoKey> {
   let key = utf8(`AWS4${secret}`);
-  for (const part of [date, region, service, 'aws4_request']) key = await hmacOf(crypto, key, part);
+  for (const part of [date, region, service, 'aws4_request']) key = await hmac(crypto, 'SHA-256', key, part);
   try {
     return await crypto.subtle.importKey('raw', bufferSource(key), HMAC_SHA256, false, ['sign']);
   } finally {

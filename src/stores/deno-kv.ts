@@ -16,26 +16,42 @@ export type DenoKvKey = readonly DenoKvKeyPart[];
 
 /** An entry as Deno KV reads it; `versionstamp` is null for an absent one. */
 export interface DenoKvEntry {
+  /** The entry's key. */
   readonly key: readonly unknown[];
+  /** The entry's value. */
   readonly value: unknown;
+  /** The version of the entry's last write; null when absent. */
   readonly versionstamp: string | null;
 }
 
 /** The parts of a Deno KV atomic operation (`kv.atomic()`) the store uses. */
 export interface DenoKvAtomicOperation {
+  /** Fails the commit unless each key is at its versionstamp (null: absent). */
   check(...checks: { key: DenoKvKey; versionstamp: string | null }[]): this;
+  /** Writes a value. */
   set(key: DenoKvKey, value: unknown): this;
+  /** Deletes an entry. */
   delete(key: DenoKvKey): this;
+  /** Adds `n` to a 64-bit counter. */
   sum(key: DenoKvKey, n: bigint): this;
-  commit(): Promise<{ readonly ok: boolean }>;
+  /** Commits all of it or none: `ok` false when a check failed. */
+  commit(): Promise<{
+    /** False when a check failed and nothing was written. */
+    readonly ok: boolean;
+  }>;
 }
 
 /** The parts of `Deno.Kv` the store uses: pass the `Deno.Kv` that `await Deno.openKv()` gave you. */
 export interface DenoKvLike {
+  /** Reads one entry. */
   get(key: DenoKvKey, options?: { consistency?: 'strong' }): Promise<DenoKvEntry>;
+  /** Reads up to 10 entries in one consistent read. */
   getMany(keys: readonly DenoKvKey[], options?: { consistency?: 'strong' }): Promise<readonly DenoKvEntry[]>;
+  /** Lists the entries under a prefix. */
   list(selector: { prefix: DenoKvKey }, options?: { consistency?: 'strong'; batchSize?: number }): AsyncIterable<DenoKvEntry>;
+  /** Starts an atomic operation. */
   atomic(): DenoKvAtomicOperation;
+  /** Reports the entries whenever one of them changes. */
   watch(keys: readonly DenoKvKey[]): ReadableStream<readonly DenoKvEntry[]>;
 }
 
@@ -94,6 +110,16 @@ async function whileLocked<T>(task: () => Promise<T>): Promise<T> {
  *
  * A key keeps at most 1,000 versions, and one commit writes at most 100 records (`createKey`
  * with 99 aliases at most); a record longer than a Deno KV value (64 KiB) is split across entries.
+ * @example
+ * ```ts
+ * import { Keyring, DenoKvKeyStore, base64 } from 'jsr:@webkms/webkms';
+ *
+ * const kv = await Deno.openKv(); // Deno Deploy's KV, or Deno.openKv('keys.sqlite')
+ * const keyring = await Keyring.open({
+ *   store: new DenoKvKeyStore({ kv }),
+ *   rootKey: base64.decode(Deno.env.get('WEBKMS_ROOT_KEY') ?? ''), // 32 bytes from a secret; never stored
+ * });
+ * ```
  */
 export class DenoKvKeyStore implements KeyStore {
   /** It keeps records as JSON-safe values: the keyring seals material under its root key. */

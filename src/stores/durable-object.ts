@@ -10,15 +10,21 @@ import type { KeyStore, KeyStoreRecord, KeyStoreWrite } from './types.js';
 
 /** The parts of a Durable Object storage transaction the store uses. */
 export interface DurableObjectTransactionLike {
+  /** Reads up to 128 keys. */
   get(keys: string[]): Promise<Map<string, unknown>>;
+  /** Writes up to 128 entries. */
   put(entries: Record<string, unknown>): Promise<void>;
+  /** Deletes up to 128 keys; resolves how many existed. */
   delete(keys: string[]): Promise<number>;
 }
 
 /** The parts of `DurableObjectStorage` the store uses: pass a Durable Object's `ctx.storage`. */
 export interface DurableObjectStorageLike {
+  /** Reads every entry under a prefix. */
   list(options: { prefix: string }): Promise<Map<string, unknown>>;
+  /** Runs `closure` as one transaction: all of its writes or none. */
   transaction<T>(closure: (txn: DurableObjectTransactionLike) => Promise<T>): Promise<T>;
+  /** Resolves once every write so far is on disk. */
   sync(): Promise<void>;
 }
 
@@ -44,6 +50,20 @@ const batches = <T>(items: readonly T[]): T[][] =>
  *
  * A key keeps at most 1,000 versions; a record longer than a storage value (128 KiB) is split
  * across entries. It has no `watch`: one object holds one keyring.
+ * @example
+ * ```js
+ * import { DurableObject } from 'cloudflare:workers';
+ * import { Keyring, DurableObjectKeyStore, base64 } from 'webkms';
+ *
+ * export class KeyringObject extends DurableObject {
+ *   constructor(ctx, env) {
+ *     super(ctx, env);
+ *     ctx.blockConcurrencyWhile(async () => {
+ *       this.keyring = await Keyring.open({ store: new DurableObjectKeyStore(ctx.storage), rootKey: base64.decode(env.ROOT_KEY) });
+ *     });
+ *   }
+ * }
+ * ```
  */
 export class DurableObjectKeyStore implements KeyStore {
   /** It keeps records as JSON-safe values: the keyring seals material under its root key. */

@@ -18,7 +18,10 @@ const MAX_NAME_LENGTH = 200;
  * The type of the global `indexedDB` where the environment declares one (lib.dom): its
  * declarations then need no DOM lib elsewhere (Node without DOM sees `never`).
  */
-export type IndexedDbFactory = typeof globalThis extends { indexedDB: infer Factory } ? Factory : never;
+export type IndexedDbFactory = typeof globalThis extends {
+  /** The global IndexedDB, whose type is the type wanted. */
+  indexedDB: infer Factory;
+} ? Factory : never;
 
 /** Options of {@link IndexedDbKeyStore}. */
 export interface IndexedDbKeyStoreOptions {
@@ -54,6 +57,15 @@ function describeWrites(writes: readonly KeyStoreWrite[]): string {
  *
  * The browser may still delete the site's storage (Safari after seven days without user
  * interaction, any browser under storage pressure): a key store is not a backup.
+ * @example
+ * ```ts
+ * import { Keyring, IndexedDbKeyStore } from 'webkms';
+ *
+ * const store = new IndexedDbKeyStore({ name: 'my-app' }); // the database "webkms:my-app"
+ * const keyring = await Keyring.open({ store });
+ * if (keyring.listKeys().length === 0) await keyring.createKey({ keyId: 'app', aliases: ['alias/app'] });
+ * button.addEventListener('click', () => store.requestPersistence()); // ask the browser to keep it
+ * ```
  */
 export class IndexedDbKeyStore implements KeyStore {
   /** It keeps `CryptoKey`s as they are (structured clones). */

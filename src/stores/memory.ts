@@ -8,6 +8,15 @@ const recordKey = (kind: string, id: string): string => `${kind}\0${id}`;
  * Keeps a keyring's records in memory (`CryptoKey`s as they are), with the compare-and-set
  * commits of {@link KeyStore}. Keyrings opened on the same instance see each other's changes.
  * Nothing survives the process: use it where keys are meant to be ephemeral, or as a model.
+ * @example
+ * ```ts
+ * import { Keyring, MemoryKeyStore } from 'webkms';
+ *
+ * const store = new MemoryKeyStore();
+ * const keyring = await Keyring.open({ store });
+ * await keyring.createKey({ keyId: 'app' });
+ * const sibling = await Keyring.open({ store }); // sees 'app', and every later change
+ * ```
  */
 export class MemoryKeyStore implements KeyStore {
   /** It keeps `CryptoKey`s as they are. */

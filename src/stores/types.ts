@@ -23,10 +23,13 @@ export interface SealedMaterial {
 
 /** One version of a stored key. */
 export interface StoredKeyVersion {
+  /** The version id. */
   readonly versionId: string;
+  /** 64 lowercase hex characters identifying the version's key material. */
   readonly keyMaterialId: string;
   /** ISO 8601. */
   readonly creationDate: string;
+  /** The material: a `CryptoKey`, or sealed under the root key. */
   readonly material: StoredMaterial;
   /**
    * Encryptions reserved under this version by every writer so far. A writer reserves a block
@@ -38,12 +41,17 @@ export interface StoredKeyVersion {
 
 /** A key as a store keeps it (never its material in plain). */
 export interface StoredKey {
+  /** The key id. */
   readonly keyId: string;
+  /** The key's description. */
   readonly description: string;
   /** ISO 8601. */
   readonly creationDate: string;
+  /** `AWS_KMS` for keys made by `createKey`, `EXTERNAL` for imported material. */
   readonly origin: 'AWS_KMS' | 'EXTERNAL';
+  /** The master key's size. */
   readonly keySpec: 'AES_128' | 'AES_192' | 'AES_256';
+  /** Whether the key is enabled. */
   readonly enabled: boolean;
   /** Whether any version's material was imported as an extractable `CryptoKey`. */
   readonly extractable: boolean;
@@ -53,7 +61,9 @@ export interface StoredKey {
 
 /** An alias as a store keeps it. */
 export interface StoredAlias {
+  /** The alias name, `alias/…`. */
   readonly aliasName: string;
+  /** The id of the key it points at. */
   readonly targetKeyId: string;
 }
 
@@ -61,14 +71,19 @@ export interface StoredAlias {
 export interface StoredKeyring {
   /** The record format; a keyring refuses a store of a newer one. */
   readonly formatVersion: number;
+  /** The region of the keys' ARNs. */
   readonly region: string;
+  /** The account id of the keys' ARNs. */
   readonly accountId: string;
 }
 
 /** The kinds of record, each with its value. */
 export interface KeyStoreValues {
+  /** The keyring's own record. */
   keyring: StoredKeyring;
+  /** A key with its versions. */
   key: StoredKey;
+  /** An alias. */
   alias: StoredAlias;
 }
 
@@ -78,10 +93,13 @@ export type KeyStoreKind = keyof KeyStoreValues;
 /** One record and its revision. */
 export type KeyStoreRecord = {
   [K in KeyStoreKind]: {
+    /** The kind of record. */
     readonly kind: K;
+    /** Its id: `''`, the key id or the alias name. */
     readonly id: string;
     /** 1 for a new record, one more at every write. */
     readonly revision: number;
+    /** What the record holds. */
     readonly value: KeyStoreValues[K];
   };
 }[KeyStoreKind];
@@ -89,9 +107,13 @@ export type KeyStoreRecord = {
 /** One change of a commit: the record's expected revision (0: absent), and its new value (`null`: delete). */
 export type KeyStoreWrite = {
   [K in KeyStoreKind]: {
+    /** The kind of record. */
     readonly kind: K;
+    /** Its id: `''`, the key id or the alias name. */
     readonly id: string;
+    /** The revision the record must have now (0: absent), or nothing is written. */
     readonly expectedRevision: number;
+    /** The new value; `null` deletes the record. */
     readonly value: KeyStoreValues[K] | null;
   };
 }[KeyStoreKind];
@@ -115,8 +137,12 @@ export type KeyStoreWrite = {
  *   own commits: the reload it causes then finds nothing new.
  */
 export interface KeyStore {
+  /** Whether the store keeps a `CryptoKey` as it is (else material comes to it sealed). */
   readonly keepsCryptoKeys: boolean;
+  /** Every record the store holds. */
   load(): Promise<readonly KeyStoreRecord[]>;
+  /** Applies every write or none: false when a record was not at its expected revision. */
   commit(writes: readonly KeyStoreWrite[]): Promise<boolean>;
+  /** Calls `listener` when the store changed; returns a function that stops watching. */
   watch?(listener: () => void): () => void;
 }

@@ -1,5 +1,5 @@
 // What `npm test` (and `npm run size`, `bench`, `pack-check`) install when missing. Two npm
-// manifests: the root's holds what `npm run build` and `npm run demo` need (rollup, TypeScript);
+// manifests: the root's holds what `npm run build` and the `webkms` command line need (rollup, TypeScript);
 // test/package.json holds the engines, oracles and tools of the tests (Deno, Bun, workerd,
 // Playwright, the AWS Encryption SDK, esbuild, uvu, publint, …), installed with `npm ci` into
 // test/node_modules, where every file under test/ finds them. The browsers and their helpers

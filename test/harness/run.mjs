@@ -15,6 +15,9 @@
 //
 // Beside the engines, the row "snippets" (test/snippets/check.mjs) typechecks and runs every code
 // block of README.md and docs/*.md against the packed package; `npm test -- snippets` runs it alone.
+// The row "cli" (test/cli/check.mjs) runs the packed `webkms` command line under Node, Deno and Bun.
+// The row "served" (test/served/check.mjs) serves the KMS endpoint examples under Node, Deno, Bun
+// and workerd and calls them with the AWS SDKs.
 // The row "vault" (test/vault/check.mjs) drives the file vault page in Chromium, Firefox and WebKit.
 //
 // Phase 1 starts each engine, loads the test bundle (bundle.mjs), runs the uvu suite and the
@@ -50,7 +53,7 @@ const ENGINES = {
 // Longest first, so that the engines finishing last are short ones: by the seconds each took last
 // time (.harness/seconds.json), else slowest to launch first.
 /** Checks that are rows of the table without being engines: name → module exporting requirements() and run*(). */
-const CHECKS = { snippets: '../snippets/check.mjs', vault: '../vault/check.mjs' };
+const CHECKS = { snippets: '../snippets/check.mjs', cli: '../cli/check.mjs', served: '../served/check.mjs', vault: '../vault/check.mjs' };
 const START_ORDER = ['firefox', 'webkit', 'chromium', 'workerd', 'deno', 'bun', 'node', 'peculiar'];
 const SECONDS_FILE = path.join(OUT, 'seconds.json');
 // The suites are CPU-bound: more engines at once than cores only makes each one slower.
@@ -232,16 +235,13 @@ async function runEngines(drivers, { files, bundles }, results) {
   fs.writeFileSync(SECONDS_FILE, JSON.stringify({ ...last, ...Object.fromEntries(busy) }));
 }
 
-/**
- * A row of CHECKS: the documentation's code blocks (test/snippets/check.mjs, its runSnippets), the
- * file vault in three browsers (test/vault/check.mjs, its run), with .harness/<name> to write in.
- */
+/** A row of CHECKS, through its module's run<Name>(dir, log): runSnippets (snippets), runCli (cli), runServed (served), runVault (vault). */
 async function runCheck(name, check, result) {
   const started = performance.now();
   try {
     const dir = path.join(OUT, name);
     fs.mkdirSync(dir, { recursive: true });
-    Object.assign(result, await (check.run ?? check.runSnippets)(dir, (message) => { if (VERBOSE) log(message); }));
+    Object.assign(result, await check[`run${name[0].toUpperCase()}${name.slice(1)}`](dir, (message) => { if (VERBOSE) log(message); }));
   } catch (error) {
     fail(result, name, String(error?.stack ?? error));
   }
@@ -258,12 +258,13 @@ async function main() {
   }]));
   if (CI) for (const [engine, why] of notRun) fail(results.get(engine), 'engine not run, and CI=true requires every engine', why);
 
+  const checks = Object.keys(CHECKS).filter((name) => name in drivers);
   const tests = await bundle(engines);
-  const checks = Object.keys(CHECKS).filter((name) => drivers[name]);
   log(`${new Set(Object.values(tests.files).flat()).size} test files, engines: ${engines.join(' ') || 'none'}${checks.length ? `, and the checks ${checks.join(' ')}` : ''}`);
   await Promise.all([
     runEngines(Object.fromEntries(engines.map((e) => [e, drivers[e]])), tests, results),
-    ...checks.map((name) => runCheck(name, drivers[name], results.get(name))),
+    // One check at a time: each packs the package, and `npm pack` rebuilds dist/.
+    (async () => { for (const name of checks) await runCheck(name, drivers[name], results.get(name)); })(),
   ]);
   return printReport([...results.values()], notRun, path.join(OUT, 'summary.txt'));
 }

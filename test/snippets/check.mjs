@@ -270,7 +270,9 @@ export async function runSnippets(out, log) {
     if (fixture.skip) { skip(label(snippet), fixture.skip); continue; }
     try {
       const { text, codeLine, codeLines } = compose(snippet, byName);
-      const file = `snippets/${snippet.name}.${snippet.lang === 'ts' ? 'ts' : 'js'}`;
+      // A page's script sits where the page does, at the site's root (runPage serves it as /snippet.js),
+      // so that a relative import (./node_modules/webkms/dist/index.js) resolves in the typecheck as in the browser.
+      const file = snippet.lang === 'html' ? `${snippet.name}.page.js` : `snippets/${snippet.name}.${snippet.lang === 'ts' ? 'ts' : 'js'}`;
       fs.writeFileSync(path.join(consumer, file), text);
       sources.push({ snippet, file, codeLine, codeLines, run: fixture.run ?? 'node' });
     } catch (error) {

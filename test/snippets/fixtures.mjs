@@ -39,6 +39,22 @@ export const fixtures = {
     },
   },
 
+  'browser-no-bundler': {
+    run: 'chromium',
+    // The note the page sealed opens with the same key; and every entry point of dist/ imports in the
+    // page the same way, by a relative URL, with no import map.
+    async check({ page, webkms, keys }) {
+      const stored = await page.evaluate(() => localStorage.getItem('note'));
+      if (!stored) fail('localStorage has no note');
+      const keyring = new webkms.RawAesKeyring({ keyNamespace: 'notes', keyName: 'page', material: jwkOf(webkms, keys.a) });
+      const note = new TextDecoder().decode(await webkms.open(keyring, webkms.base64.decode(stored), { encryptionContext: { page: 'notes' } }));
+      if (note !== 'a note') fail(`the sealed note opens to ${JSON.stringify(note)}`);
+      const entries = ['index', 'aws', 'alibaba', 'yandex', 'k6', 'http'];
+      const exported = await page.evaluate((names) => Promise.all(names.map(async (name) => Object.keys(await import(`./node_modules/webkms/dist/${name}.js`)).length)), entries);
+      entries.forEach((name, i) => { if (!exported[i]) fail(`dist/${name}.js exports nothing in the page`); });
+    },
+  },
+
   'deno-quick': {
     run: 'deno',
     check({ stdout, webkms }) {
@@ -135,6 +151,34 @@ export const fixtures = {
   },
 
   'http-sdk-client': { skip: 'an AWS SDK client calling an endpoint the reader serves: test/node-only/http-sdk.test.mjs runs these calls against the handler on loopback' },
+
+  // The endpoint the reader serves the handler at: here `fetch` hands the request to the handler
+  // itself; test/node-only/http-protocols-fetch.test.mjs makes the same calls over loopback HTTP.
+  'http-yandex': {
+    prelude: 'const fetch = (input, init) => handler(new Request(input, init));',
+    postlude: [
+      `if (response.status !== 200 || keyId !== 'app' || !versionId || atob(dataKeyPlaintext).length !== 32) throw new Error(\`the Yandex endpoint answered \${response.status}\`);`,
+      `const opened = /** @type {any} */ (await (await fetch('http://127.0.0.1:8000/kms/v1/keys/app:decrypt', { method: 'POST', headers: { authorization: 'Bearer t1.example-token', 'content-type': 'application/json' }, body: JSON.stringify({ ciphertext: dataKeyCiphertext }) })).json());`,
+      `if (opened.plaintext !== dataKeyPlaintext) throw new Error('decrypt did not give the data key back');`,
+      `const refused = await fetch('http://127.0.0.1:8000/kms/v1/keys/app:generateDataKey', { method: 'POST', headers: { authorization: 'Bearer t1.other' } });`,
+      `if (refused.status !== 401 || /** @type {any} */ (await refused.json()).code !== 16) throw new Error('another token was not refused');`,
+    ].join('\n'),
+  },
+  'http-alibaba': {
+    prelude: 'const fetch = (input, init) => handler(new Request(input, init));',
+    postlude: [
+      `if (response.status !== 200 || KeyId !== 'app' || atob(Plaintext).length !== 32 || !CiphertextBlob || !RequestId) throw new Error(\`the Alibaba endpoint answered \${response.status}\`);`,
+      `const replayed = await fetch(\`http://127.0.0.1:8000/?\${query}&Signature=\${percent(signature)}\`);`,
+      `if (replayed.status !== 400 || /** @type {any} */ (await replayed.json()).Code !== 'SignatureNonceUsed') throw new Error('a replay was not refused');`,
+    ].join('\n'),
+  },
+  'deploy-secrets': {
+    // The bundle opens under the root key it was given with, and brings the key and its alias.
+    postlude: [
+      `const restored = await Keyring.importKeys(secrets.KEYS_BUNDLE, { wrappingKey: base64.decode(secrets.ROOT_KEY) });`,
+      `if (restored.describeKey('alias/app').keyId !== 'app') throw new Error('KEYS_BUNDLE did not bring the key app');`,
+    ].join('\n'),
+  },
   'store-deno-kv': { skip: 'needs deno run --unstable-kv, a KV file and a root key in the environment: test/stores-deno-kv.test.mjs and test/server-store-persist.mjs run the same calls in Deno on a KV file, across a restart' },
   'store-durable-object': { skip: 'needs a Durable Object namespace and secrets: test/server-store-persist.mjs runs this shape of object in workerd with storage on disk, across a restart' },
 

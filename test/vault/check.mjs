@@ -575,7 +575,7 @@ async function inPageFlow(tab, { extractable }, given, out, check) {
 // ── the row ───────────────────────────────────────────────────────────────────────────────────
 
 /** Every check in every browser: { version, passed, failed, skipped, failures, skips }. */
-export async function run(out, log) {
+export async function runVault(out, log) {
   const result = { version: 'Chromium, Firefox, WebKit', passed: 0, failed: 0, skipped: 0, failures: [], skips: [] };
   const versions = [];
   fs.rmSync(out, { recursive: true, force: true });

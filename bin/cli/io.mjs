@@ -1,0 +1,215 @@
+// @ts-check
+// Files and standard streams as Web Streams, for Node, Deno and Bun alike (node: built-ins all
+// three have). Input is read a chunk at a time; output to a file goes to a temporary file beside
+// it, renamed over it only once everything was written and verified, removed otherwise.
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { KmsError } from 'webkms';
+
+/** `-` names standard input or output. */
+export const STDIO = '-';
+const CHUNK = 1024 * 1024;
+
+/**
+ * A file (or standard input) as a ReadableStream of bytes, and its size when it is a regular file.
+ * @param {string} name
+ * @returns {Promise<{ stream: ReadableStream<Uint8Array>, size: number | undefined }>}
+ */
+export async function openInput(name) {
+  if (name === STDIO) return { stream: fromNode(process.stdin), size: undefined };
+  const handle = await fsp.open(name, 'r');
+  const stat = await handle.stat();
+  // A FileHandle's own stream: the handle is opened (and its errors thrown) here, not later.
+  const stream = fromNode(handle.createReadStream({ highWaterMark: CHUNK }));
+  return { stream, size: stat.isFile() ? stat.size : undefined };
+}
+
+/**
+ * A Node Readable as a ReadableStream, pulled a chunk at a time so that a slow consumer holds the
+ * reads back (Readable.toWeb is missing or buffers differently in some runtimes).
+ * @param {NodeJS.ReadableStream & { destroy(): void }} readable
+ * @returns {ReadableStream<Uint8Array>}
+ */
+function fromNode(readable) {
+  const chunks = /** @type {AsyncIterator<Uint8Array>} */ (readable[Symbol.asyncIterator]());
+  return new ReadableStream({
+    async pull(controller) {
+      const { value, done } = await chunks.next();
+      if (done) controller.close();
+      else controller.enqueue(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
+    },
+    cancel: () => readable.destroy(),
+  });
+}
+
+/**
+ * @typedef {object} Output
+ * @property {WritableStream<Uint8Array>} stream
+ * @property {() => Promise<void>} commit puts the written file in place (a file) or flushes (stdout)
+ * @property {() => Promise<void>} discard removes what was written, when it can (a file)
+ */
+
+/**
+ * Where a command's output goes. A file is written to a temporary file beside it (mode 0600:
+ * it may be plaintext), renamed to `name` by `commit`; `discard` removes it, so a failed command
+ * leaves no partial file. Standard output cannot be taken back: bytes go out as they come.
+ * @param {string} name
+ * @returns {Promise<Output>}
+ */
+export async function openOutput(name) {
+  if (name === STDIO) {
+    const stream = toStdout();
+    return { stream, commit: async () => undefined, discard: async () => undefined };
+  }
+  const temporary = path.join(path.dirname(name), `.${path.basename(name)}.${crypto.randomUUID().slice(0, 8)}.partial`);
+  const handle = await fsp.open(temporary, 'wx', 0o600);
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    await handle.close();
+  };
+  removeOnExit.add(temporary);
+  const stream = new WritableStream({
+    async write(chunk) {
+      for (let at = 0; at < chunk.length; ) at += (await handle.write(chunk, at, chunk.length - at)).bytesWritten;
+    },
+    close,
+  });
+  return {
+    stream,
+    async commit() {
+      await close();
+      await fsp.rename(temporary, name);
+      removeOnExit.delete(temporary);
+    },
+    async discard() {
+      await close().catch(() => undefined);
+      await fsp.rm(temporary, { force: true });
+      removeOnExit.delete(temporary);
+    },
+  };
+}
+
+// Temporary files still open when the process is interrupted (Ctrl-C): removed before it exits.
+const removeOnExit = new Set();
+for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
+  process.once(signal, () => {
+    for (const file of removeOnExit) fs.rmSync(file, { force: true });
+    process.exit(130);
+  });
+}
+
+/** Standard output as a WritableStream: each write waits until Node has handed it on. */
+function toStdout() {
+  return new WritableStream({
+    write: (chunk) => new Promise((resolve, reject) => process.stdout.write(chunk, (error) => (error ? reject(error) : resolve()))),
+  });
+}
+
+/**
+ * Writes text to standard output and waits until it is handed on.
+ * @param {string} text
+ */
+export async function printOut(text) {
+  const writer = toStdout().getWriter();
+  await writer.write(new TextEncoder().encode(text));
+  await writer.close();
+}
+
+/**
+ * A whole (small) stream as UTF-8 text; more than `limit` bytes is refused.
+ * @param {ReadableStream<Uint8Array>} stream
+ * @param {number} limit
+ */
+export async function readText(stream, limit) {
+  const decoder = new TextDecoder();
+  let text = '';
+  let length = 0;
+  for await (const chunk of /** @type {AsyncIterable<Uint8Array>} */ (/** @type {unknown} */ (stream))) {
+    length += chunk.length;
+    if (length > limit) throw new KmsError('ValidationException', `more than ${limit} bytes where a key was expected`);
+    text += decoder.decode(chunk, { stream: true });
+  }
+  return text + decoder.decode();
+}
+
+/**
+ * Reads the start of a stream until `parse` accepts it, doubling what it tries, up to `limit`
+ * bytes or the stream's end; then cancels the rest. Throws `parse`'s last error when no prefix
+ * was accepted.
+ * @template T
+ * @param {ReadableStream<Uint8Array>} stream
+ * @param {(prefix: Uint8Array) => T} parse
+ * @param {number} limit
+ * @returns {Promise<T>}
+ */
+export async function parsePrefix(stream, parse, limit) {
+  const reader = stream.getReader();
+  let prefix = new Uint8Array(0);
+  let tryAt = 1;
+  let lastError;
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (value) {
+        const grown = new Uint8Array(prefix.length + value.length);
+        grown.set(prefix);
+        grown.set(value, prefix.length);
+        prefix = grown.subarray(0, Math.min(grown.length, limit));
+      }
+      if (done || prefix.length >= tryAt) {
+        try {
+          return parse(prefix);
+        } catch (error) {
+          lastError = error;
+        }
+        if (done || prefix.length >= limit) throw lastError;
+        tryAt = Math.min(prefix.length * 2, limit);
+      }
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+}
+
+/**
+ * Counts the bytes going through, and draws a progress line on standard error when it is a
+ * terminal (never when it is a file or a pipe, which would fill with carriage returns).
+ * @param {string} verb e.g. "sealed"
+ * @param {number | undefined} total the input's size, when known
+ * @returns {{ stream: TransformStream<Uint8Array, Uint8Array>, done(): void }}
+ */
+export function progress(verb, total) {
+  const draw = Boolean(process.stderr.isTTY);
+  const started = performance.now();
+  let bytes = 0;
+  let drawnAt = 0;
+  const line = () => {
+    const seconds = (performance.now() - started) / 1000;
+    const rate = seconds > 0 ? ` ${(bytes / 1e6 / seconds).toFixed(0)} MB/s` : '';
+    const of = total ? ` of ${mib(total)} (${Math.floor((bytes / total) * 100)}%)` : '';
+    process.stderr.write(`\r\x1b[Kwebkms: ${verb} ${mib(bytes)}${of},${rate}`);
+  };
+  const stream = new TransformStream({
+    transform(chunk, controller) {
+      bytes += chunk.length;
+      if (draw && performance.now() - drawnAt > 100) {
+        drawnAt = performance.now();
+        line();
+      }
+      controller.enqueue(chunk);
+    },
+  });
+  return {
+    stream,
+    done() {
+      if (!draw || drawnAt === 0) return;
+      line();
+      process.stderr.write('\n');
+    },
+  };
+}
+
+const mib = (/** @type {number} */ bytes) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
