@@ -6,7 +6,7 @@ import * as esbuild from 'esbuild';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as playwright from 'playwright';
-import { pageCall, pageState, servePage } from '../browser.mjs';
+import { openTestPage, pageCall, pageState } from '../browser.mjs';
 import { stop, track } from '../procs.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -81,31 +81,19 @@ export async function launchBrowser(engine) {
   }
 }
 
-export async function open(engine, { bundle }) {
-  const page = await servePage(engine, bundle);
-  let launched;
-  const close = async () => {
-    await launched?.close();
-    await page.close();
-  };
-  try {
-    launched = await launchBrowser(engine);
-    const { browser } = launched;
+export function open(engine, { bundle }) {
+  return openTestPage(engine, bundle, () => launchBrowser(engine), async ({ browser }, url) => {
     // One context, the profile every page of the run shares: its storage outlives the pages.
     const context = await browser.newContext();
-    let tab = await load(context, page.url);
+    let tab = await load(context, url);
     return {
       version: browser.version(),
       call: (name, arg) => tab.evaluate(pageCall, [name, arg]),
       /** The restart phase's restart: the page is closed, and a new one loads the bundle in the same context. */
       restart: async () => {
         await tab.close();
-        tab = await load(context, page.url);
+        tab = await load(context, url);
       },
-      close,
     };
-  } catch (error) {
-    await close();
-    throw error;
-  }
+  });
 }

@@ -1,7 +1,7 @@
 // webkit: WebKitGTK's MiniBrowser driven by WebKitWebDriver (W3C WebDriver, webdriver.mjs), on
 // an Xvfb display of its own. Playwright's WebKit build cannot be installed here; Debian's can.
 import fs from 'node:fs';
-import { pageCall, pageState, servePage } from '../browser.mjs';
+import { openTestPage, pageCall, pageState } from '../browser.mjs';
 import { freePort, start, stop, waitFor } from '../procs.mjs';
 import { newSession, ready } from '../webdriver.mjs';
 
@@ -57,18 +57,10 @@ export async function launch() {
   }
 }
 
-export async function open(engine, { bundle }) {
-  const page = await servePage(engine, bundle);
-  let browser;
-  const close = async () => {
-    await browser?.close();
-    await page.close();
-  };
-  try {
-    browser = await launch();
-    const { session, version } = browser;
+export function open(engine, { bundle }) {
+  return openTestPage(engine, bundle, launch, async ({ session, version }, url) => {
     const load = async () => {
-      await session.navigate(page.url);
+      await session.navigate(url);
       const loaded = await waitFor(() => session.execute(`return (${pageState})();`), { timeoutMs: STEP_TIMEOUT, what: 'loading the test page' });
       if (!loaded.ok) throw new Error(loaded.error);
     };
@@ -86,10 +78,6 @@ export async function open(engine, { bundle }) {
         await session.navigate('about:blank');
         await load();
       },
-      close,
     };
-  } catch (error) {
-    await close();
-    throw error;
-  }
+  });
 }
