@@ -651,18 +651,21 @@ export class Keyring {
   }
 
   /**
-   * Every key, in the order they were added.
+   * Every key, oldest first (keys made in the same millisecond by key id): an order a store keeps,
+   * so a list paged across a reload neither skips nor repeats a key.
    * @example
    * ```ts
    * for (const { keyId, keyArn } of keyring.listKeys()) console.log(keyId, keyArn);
    * ```
    */
   listKeys(): KeyListEntry[] {
-    return [...this.#records.keys.values()].map((record) => ({ keyId: record.keyId, keyArn: record.arn }));
+    return [...this.#records.keys.values()]
+      .sort((a, b) => a.creationDate.getTime() - b.creationDate.getTime() || (a.keyId < b.keyId ? -1 : 1))
+      .map((record) => ({ keyId: record.keyId, keyArn: record.arn }));
   }
 
   /**
-   * Every alias, or those of one key.
+   * Every alias, or those of one key, by alias name (the same order after a reload).
    * @example
    * ```ts
    * keyring.listAliases();         // [{ aliasName, aliasArn, targetKeyId }, …]
@@ -673,6 +676,7 @@ export class Keyring {
     const only = keyId === undefined ? undefined : this.#key(keyId).keyId;
     return [...this.#records.aliases]
       .filter(([, alias]) => only === undefined || alias.targetKeyId === only)
+      .sort(([a], [b]) => (a < b ? -1 : 1))
       .map(([aliasName, { targetKeyId }]) => ({ aliasName, aliasArn: aliasArn(this.#scope, aliasName), targetKeyId }));
   }
 

@@ -5,8 +5,9 @@ export class JsonMemoryKeyStore {
   keepsCryptoKeys = false;
   #records = new Map();
 
+  // In key order, as a database's range read returns records, not in the order they were written.
   async load() {
-    return [...this.#records.values()].map((text) => JSON.parse(text));
+    return [...this.#records].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, text]) => JSON.parse(text));
   }
 
   async commit(writes) {

@@ -68,6 +68,20 @@ export function keyStoreConformance(name, fresh, { sealed: keepsSealed = false }
     assert.equal([...(await again.decrypt({ ciphertextBlob: after.ciphertextBlob })).plaintext], [1, 2, 3]);
   });
 
+  test('keys list oldest first and aliases by name, before and after a reopen (a paged list neither skips nor repeats)', async () => {
+    const { keyring, open } = await setup();
+    for (const keyId of ['zeta', 'alpha', 'mid']) {
+      await keyring.createKey({ keyId, aliases: [`alias/${keyId}`] });
+      // Keys made in one millisecond list by id; a new millisecond makes creation order the test.
+      const made = Date.now();
+      while (Date.now() === made) await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    const expected = { keys: ['zeta', 'alpha', 'mid'], aliases: ['alias/alpha', 'alias/mid', 'alias/zeta'] };
+    const lists = (ring) => ({ keys: ring.listKeys().map((k) => k.keyId), aliases: ring.listAliases().map((a) => a.aliasName) });
+    assert.equal(lists(keyring), expected);
+    assert.equal(lists(await open()), expected, 'the same order from what the store gives back');
+  });
+
   /** A second handle on the backing that does not watch: it learns of changes only by failing a commit or missing a key. */
   const unwatched = (store) => ({ keepsCryptoKeys: store.keepsCryptoKeys, load: () => store.load(), commit: (writes) => store.commit(writes) });
 
@@ -257,7 +271,7 @@ export function keyStoreConformance(name, fresh, { sealed: keepsSealed = false }
     await keyring.importKey({ keyId: 'extractable', material: open });
     await keyring.importKey({ keyId: 'bytes', material: new Uint8Array(32).fill(2) });
     await keyring.importKey({ keyId: 'jwk', material: { kty: 'oct', k: 'AwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwM' } });
-    assert.equal(keyring.listKeys().map((k) => k.keyId), ['extractable', 'bytes', 'jwk']);
+    assert.equal(keyring.listKeys().map((k) => k.keyId).sort(), ['bytes', 'extractable', 'jwk']);
   });
 
   test.run();
