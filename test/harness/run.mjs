@@ -18,6 +18,7 @@
 // The row "cli" (test/cli/check.mjs) runs the packed `webkms` command line under Node, Deno and Bun.
 // The row "served" (test/served/check.mjs) serves the KMS endpoint examples under Node, Deno, Bun
 // and workerd and calls them with the AWS SDKs.
+// The row "vault" (test/vault/check.mjs) drives the file vault page in Chromium, Firefox and WebKit.
 //
 // Phase 1 starts each engine, loads the test bundle (bundle.mjs), runs the uvu suite and the
 // interop modules' `produce` (test/interop.mjs, test/*-interop.mjs); phase 2 hands every live
@@ -52,7 +53,7 @@ const ENGINES = {
 // Longest first, so that the engines finishing last are short ones: by the seconds each took last
 // time (.harness/seconds.json), else slowest to launch first.
 /** Checks that are rows of the table without being engines: name → module exporting requirements() and run*(). */
-const CHECKS = { snippets: '../snippets/check.mjs', cli: '../cli/check.mjs', served: '../served/check.mjs' };
+const CHECKS = { snippets: '../snippets/check.mjs', cli: '../cli/check.mjs', served: '../served/check.mjs', vault: '../vault/check.mjs' };
 const START_ORDER = ['firefox', 'webkit', 'chromium', 'workerd', 'deno', 'bun', 'node', 'peculiar'];
 const SECONDS_FILE = path.join(OUT, 'seconds.json');
 // The suites are CPU-bound: more engines at once than cores only makes each one slower.
@@ -234,7 +235,7 @@ async function runEngines(drivers, { files, bundles }, results) {
   fs.writeFileSync(SECONDS_FILE, JSON.stringify({ ...last, ...Object.fromEntries(busy) }));
 }
 
-/** A row of CHECKS, through its module's run<Name>(dir, log): runSnippets (snippets), runCli (cli), runServed (served). */
+/** A row of CHECKS, through its module's run<Name>(dir, log): runSnippets (snippets), runCli (cli), runServed (served), runVault (vault). */
 async function runCheck(name, check, result) {
   const started = performance.now();
   try {

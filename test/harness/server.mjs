@@ -4,10 +4,16 @@
 import http from 'node:http';
 import fs from 'node:fs/promises';
 
-const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8' };
+const TYPES = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8', '.png': 'image/png', '.svg': 'image/svg+xml', '.json': 'application/json', '.map': 'application/json',
+};
 
-/** `files` maps URL paths ('/', '/bundle.js') to files on disk. Resolves to { url, close() }. */
-export function serve(files) {
+/**
+ * `files` maps URL paths ('/', '/bundle.js') to files on disk. Resolves to { url, close() }.
+ * `port` 0 (default): one the OS picks; a fixed one keeps a page's origin, and so its storage, across runs.
+ */
+export function serve(files, { port = 0 } = {}) {
   const server = http.createServer(async (req, res) => {
     const file = files[new URL(req.url, 'http://127.0.0.1').pathname];
     if (!file) { res.writeHead(404).end(); return; }
@@ -21,7 +27,7 @@ export function serve(files) {
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve({
+    server.listen(port, '127.0.0.1', () => resolve({
       url: `http://127.0.0.1:${server.address().port}/`,
       close: () => new Promise((done) => { server.closeAllConnections(); server.close(() => done()); }),
     }));

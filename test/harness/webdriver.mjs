@@ -26,6 +26,8 @@ export async function newSession(base, capabilities, timeoutMs) {
     navigate: (url) => command(session, 'POST', '/url', { url }),
     /** Run a function body; a promise it returns is awaited (W3C Execute Script). */
     execute: (script, args = [], timeoutMs) => command(session, 'POST', '/execute/sync', { script, args }, timeoutMs),
+    /** The visible page as a PNG, base64-encoded. */
+    screenshot: () => command(session, 'GET', '/screenshot'),
     end: () => command(session, 'DELETE', ''),
   };
 }

@@ -6,7 +6,7 @@ import * as esbuild from 'esbuild';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as playwright from 'playwright';
-import { pageCall, pageState, servePage } from '../browser.mjs';
+import { openTestPage, pageCall, pageState } from '../browser.mjs';
 import { stop, track } from '../procs.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -58,35 +58,42 @@ async function load(context, url) {
   return tab;
 }
 
-export async function open(engine, { bundle }) {
+/**
+ * `engine`'s browser, launched as a browser server so that its PID is tracked (procs.mjs stops it
+ * whatever happens) and connected to: { browser, close() }. The vault check launches it here too.
+ */
+export async function launchBrowser(engine) {
   const { type, options } = await browserLaunch(engine);
-  const page = await servePage(engine, bundle);
   let server, browser;
   const close = async () => {
     await browser?.close().catch(() => {});
     await server?.close().catch(() => {});
     if (server) await stop(server.process());
-    await page.close();
   };
   try {
     server = await type.launchServer({ ...options, host: '127.0.0.1', port: 0, timeout: LAUNCH_TIMEOUT });
     track(server.process());
     browser = await type.connect(server.wsEndpoint(), { timeout: LAUNCH_TIMEOUT });
+    return { browser, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+export function open(engine, { bundle }) {
+  return openTestPage(engine, bundle, () => launchBrowser(engine), async ({ browser }, url) => {
     // One context, the profile every page of the run shares: its storage outlives the pages.
     const context = await browser.newContext();
-    let tab = await load(context, page.url);
+    let tab = await load(context, url);
     return {
       version: browser.version(),
       call: (name, arg) => tab.evaluate(pageCall, [name, arg]),
       /** The restart phase's restart: the page is closed, and a new one loads the bundle in the same context. */
       restart: async () => {
         await tab.close();
-        tab = await load(context, page.url);
+        tab = await load(context, url);
       },
-      close,
     };
-  } catch (error) {
-    await close();
-    throw error;
-  }
+  });
 }

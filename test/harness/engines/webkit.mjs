@@ -1,7 +1,7 @@
 // webkit: WebKitGTK's MiniBrowser driven by WebKitWebDriver (W3C WebDriver, webdriver.mjs), on
 // an Xvfb display of its own. Playwright's WebKit build cannot be installed here; Debian's can.
 import fs from 'node:fs';
-import { pageCall, pageState, servePage } from '../browser.mjs';
+import { openTestPage, pageCall, pageState } from '../browser.mjs';
 import { freePort, start, stop, waitFor } from '../procs.mjs';
 import { newSession, ready } from '../webdriver.mjs';
 
@@ -28,14 +28,16 @@ async function startXvfb() {
   return { xvfb, display };
 }
 
-export async function open(engine, { bundle }) {
-  const page = await servePage(engine, bundle);
+/**
+ * MiniBrowser under WebKitWebDriver on an Xvfb display of its own: { session, version, close() }.
+ * The harness's engine and the vault check (test/vault/check.mjs) both start it here.
+ */
+export async function launch() {
   let xvfb, driver, session;
   const close = async () => {
     await session?.end().catch(() => {});
     await stop(driver);
     await stop(xvfb);
-    await page.close();
   };
   try {
     let display;
@@ -48,13 +50,21 @@ export async function open(engine, { bundle }) {
       'webkitgtk:browserOptions': { binary: miniBrowser(), args: ['--automation'] },
       timeouts: { script: SCRIPT_TIMEOUT, pageLoad: STEP_TIMEOUT },
     }, STEP_TIMEOUT);
+    return { session, version: `WebKitGTK ${session.capabilities.browserVersion}`, close }; // browserName is MiniBrowser
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+export function open(engine, { bundle }) {
+  return openTestPage(engine, bundle, launch, async ({ session, version }, url) => {
     const load = async () => {
-      await session.navigate(page.url);
+      await session.navigate(url);
       const loaded = await waitFor(() => session.execute(`return (${pageState})();`), { timeoutMs: STEP_TIMEOUT, what: 'loading the test page' });
       if (!loaded.ok) throw new Error(loaded.error);
     };
     await load();
-    const version = `WebKitGTK ${session.capabilities.browserVersion}`; // browserName is MiniBrowser
     return {
       version,
       call: (name, arg) => session.execute(`return (${pageCall})(arguments[0]);`, [[name, arg]], SCRIPT_TIMEOUT),
@@ -68,10 +78,6 @@ export async function open(engine, { bundle }) {
         await session.navigate('about:blank');
         await load();
       },
-      close,
     };
-  } catch (error) {
-    await close();
-    throw error;
-  }
+  });
 }
