@@ -7,7 +7,7 @@
 //   npm run bench                          # everything, every runtime (about 10 minutes)
 //   npm run bench -- --quick               # fewer rounds, shorter slices, no 64 MiB / 256 MiB / 1 GiB runs
 //   npm run bench -- --runtime=node        # one runtime (node, deno, bun; comma-separated)
-//   npm run bench -- --suite=keys,base64   # some suites (keys, envelope, large, streams, base64, memory)
+//   npm run bench -- --suite=keys,base64   # some suites (keys, envelope, large, streams, base64, http, memory)
 //   npm run bench -- --no-readme           # leave bench/README.md alone
 import { spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, readFileSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
@@ -33,7 +33,7 @@ const args = process.argv.slice(2);
 const option = (name) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const quick = args.includes('--quick');
 const SUITES = ['keys', 'envelope', 'large', 'streams', 'base64'];
-const suites = option('suite')?.split(',') ?? [...SUITES, 'memory'];
+const suites = option('suite')?.split(',') ?? [...SUITES, 'http', 'memory'];
 const RUNTIMES = {
   node: [process.execPath, '--expose-gc'],
   deno: [toolBin('deno'), 'run', '-A', '--v8-flags=--expose-gc'],
@@ -50,7 +50,7 @@ const out = join(here, '.build');
 mkdirSync(out, { recursive: true });
 mkdirSync(join(here, 'results'), { recursive: true });
 await build({
-  entryPoints: { main: join(here, 'main.mjs'), memory: join(here, 'memory.mjs') },
+  entryPoints: { main: join(here, 'main.mjs'), memory: join(here, 'memory.mjs'), 'http-server': join(here, 'http/server.mjs') },
   outdir: out,
   outExtension: { '.js': '.mjs' },
   bundle: true,
@@ -98,6 +98,13 @@ for (const name of runtimes) {
     console.log(`${name}: ${JSON.stringify(memory)}`);
     results = { ...(results ?? { runtime: name, groups: [] }), memory };
   }
+  if (suites.includes('http')) {
+    // A server in this runtime, a Node client here (bench/http/): one group, replacing its last run.
+    const { httpSuite } = await import('./http/client.mjs');
+    const measured = await httpSuite({ command: [...RUNTIMES[name], join(out, 'http-server.mjs')], quick });
+    results ??= { runtime: name, runtimeVersion: measured.server, groups: [] };
+    results.groups = [...results.groups.filter((g) => g.id !== measured.id), measured];
+  }
   writeFileSync(file, JSON.stringify(results, null, 1) + '\n');
   const targets = targetLines(results);
   console.log(`\n${results.runtimeVersion ?? name}: targets\n\n${[...TARGET_HEAD, ...targets].join('\n')}\n`);
@@ -119,6 +126,7 @@ if (!args.includes('--no-readme')) {
     const loads = results.machine?.loadAverage1m;
     lines.push(`Run ${results.date ?? '?'}${results.quick ? ' (`--quick`)' : ''}, ${results.seconds ?? '?'} s; 1-minute load average during the run: ${loads ? `${Math.min(...loads)}–${Math.max(...loads)}` : '?'}.`, '');
     lines.push(...TABLE_HEAD, ...results.groups.flatMap(groupTable), '');
+    for (const { detail } of results.groups) if (detail) lines.push(detail, '');
     if (results.memory) {
       const m = results.memory;
       lines.push(

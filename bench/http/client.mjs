@@ -1,0 +1,273 @@
+// The client of the bench's `http` suite, in Node (bench/run.mjs's own process; the server is
+// another process, started here): signed GenerateDataKey requests over keep-alive connections to
+// webkms/http and to the floor handler of the same server, in alternating rounds, every answer
+// checked. The requests are signed by the unmodified AWS SDK (@aws-sdk/client-kms, whose
+// request handler here keeps the signed request instead of sending it), a fresh pool per round:
+// SigV4 lets a signed request be replayed within its 5-minute window, so each round replays its
+// pool of distinct requests (each its own context, invocation id and signature). The load is
+// sent over raw sockets, HTTP/1.1 written and parsed by hand, so the client costs the 2 shared
+// cores far less per request than the server does.
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import net from 'node:net';
+import { loadavg } from 'node:os';
+import { createInterface } from 'node:readline';
+import { median, spread } from '../lib/harness.mjs';
+import { ACCOUNT, ALIAS, CREDENTIAL, KEY_ID, REGION } from './shared.mjs';
+
+const IN_FLIGHT = 64;
+const POOL = 256;
+const HANDLER = 'webkms/http';
+const FLOOR = 'floor handler';
+const ARN = `arn:aws:kms:${REGION}:${ACCOUNT}:key/${KEY_ID}`;
+
+// ── signed requests, by the AWS SDK ─────────────────────────────────────────
+
+/** A function making `count` signed GenerateDataKey requests for `port`, as HTTP/1.1 bytes for `/` and for `/floor`. */
+async function signer(port) {
+  const { KMSClient, GenerateDataKeyCommand } = createRequire(import.meta.url)('@aws-sdk/client-kms');
+  const kept = { request: undefined };
+  const keep = {
+    handle: async (request) => {
+      kept.request = request;
+      throw new Error('kept');
+    },
+    updateHttpClientConfig() {},
+    httpHandlerConfigs: () => ({}),
+  };
+  const client = new KMSClient({ region: REGION, endpoint: `http://127.0.0.1:${port}`, credentials: CREDENTIAL, maxAttempts: 1, requestHandler: keep });
+  return async (count, round) => {
+    const pool = { handler: [], floor: [] };
+    for (let i = 0; i < count; i++) {
+      const command = new GenerateDataKeyCommand({ KeyId: ALIAS, KeySpec: 'AES_256', EncryptionContext: { tenant: 'acme', request: `${round}.${i}` } });
+      await client.send(command).catch((error) => {
+        if (error.message !== 'kept') throw error;
+      });
+      const { method, path, headers, body } = kept.request;
+      const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+      for (const [which, target] of [['handler', path], ['floor', '/floor']]) {
+        pool[which].push(Buffer.concat([Buffer.from(`${method} ${target} HTTP/1.1\r\n${head}\r\n`), Buffer.from(body.buffer, body.byteOffset, body.byteLength)]));
+      }
+    }
+    return pool;
+  };
+}
+
+// ── HTTP/1.1 over a raw socket: one request in flight per connection ────────
+
+const HEAD_END = Buffer.from('\r\n\r\n');
+const CRLF = Buffer.from('\r\n');
+
+/** The response at the start of `data`, if it is all there: { status, body, length }. */
+function parseResponse(data) {
+  const headEnd = data.indexOf(HEAD_END);
+  if (headEnd < 0) return undefined;
+  const head = data.toString('latin1', 0, headEnd);
+  const status = Number(head.slice(9, 12));
+  const lengthMatch = /\r\ncontent-length: *(\d+)/i.exec(head);
+  let at = headEnd + 4;
+  if (lengthMatch) {
+    const end = at + Number(lengthMatch[1]);
+    return end <= data.length ? { status, body: data.subarray(at, end), length: end } : undefined;
+  }
+  if (!/\r\ntransfer-encoding: *chunked/i.test(head)) throw new Error(`a response with neither Content-Length nor chunked encoding: ${head.slice(0, 200)}`);
+  const parts = [];
+  for (;;) {
+    const lineEnd = data.indexOf(CRLF, at);
+    if (lineEnd < 0) return undefined;
+    const size = parseInt(data.toString('latin1', at, lineEnd), 16);
+    const chunkEnd = lineEnd + 2 + size;
+    if (chunkEnd + 2 > data.length) return undefined;
+    if (size === 0) return { status, body: Buffer.concat(parts), length: chunkEnd + 2 };
+    parts.push(data.subarray(lineEnd + 2, chunkEnd));
+    at = chunkEnd + 2;
+  }
+}
+
+class Connection {
+  #port;
+  #socket;
+  #data = Buffer.alloc(0);
+  #pending;
+
+  constructor(port) {
+    this.#port = port;
+  }
+
+  #connect() {
+    const socket = net.connect({ host: '127.0.0.1', port: this.#port, noDelay: true });
+    socket.on('data', (chunk) => {
+      this.#data = this.#data.length ? Buffer.concat([this.#data, chunk]) : chunk;
+      if (!this.#pending) return;
+      let response;
+      try {
+        response = parseResponse(this.#data);
+      } catch (error) {
+        this.#settle('reject', error);
+        return;
+      }
+      if (!response) return;
+      this.#data = this.#data.subarray(response.length);
+      this.#settle('resolve', response);
+    });
+    const lost = (error) => {
+      if (this.#socket === socket) this.#socket = undefined;
+      this.#settle('reject', error ?? new Error('the server closed the connection'));
+    };
+    socket.on('error', lost);
+    socket.on('close', () => lost());
+    this.#socket = socket;
+    this.#data = Buffer.alloc(0);
+  }
+
+  #settle(how, value) {
+    const pending = this.#pending;
+    this.#pending = undefined;
+    pending?.[how](value);
+  }
+
+  /** Sends one request and resolves with its response: { status, body }. */
+  request(bytes) {
+    // An idle connection the server closed between slices is opened again.
+    if (!this.#socket) this.#connect();
+    return new Promise((resolve, reject) => {
+      this.#pending = { resolve, reject };
+      this.#socket.write(bytes);
+    });
+  }
+
+  close() {
+    this.#socket?.destroy();
+  }
+}
+
+// ── checks and slices ───────────────────────────────────────────────────────
+
+/** Throws unless the answer is a 200 with a well-formed GenerateDataKey response (a 32-byte data key). */
+function check(which, { status, body }) {
+  const text = body.toString('utf8');
+  if (status !== 200) throw new Error(`${which} answered ${status}: ${text.slice(0, 300)}`);
+  const answer = JSON.parse(text);
+  const ok =
+    Buffer.from(answer.Plaintext ?? '', 'base64').length === 32 &&
+    typeof answer.CiphertextBlob === 'string' &&
+    Buffer.from(answer.CiphertextBlob, 'base64').length >= 60 &&
+    answer.KeyId === ARN &&
+    /^[0-9a-f]{64}$/.test(answer.KeyMaterialId);
+  if (!ok) throw new Error(`${which} answered a malformed GenerateDataKey response: ${text.slice(0, 300)}`);
+}
+
+function percentile(sorted, p) {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+/**
+ * One slice: every connection sends, one request at a time, until `ms` have passed. Counts the
+ * answers that came within the slice; answers still in flight then are awaited and checked too.
+ */
+async function slice(connections, requests, which, ms) {
+  const latencies = [];
+  let next = 0;
+  let checked = 0;
+  const start = performance.now();
+  const deadline = start + ms;
+  await Promise.all(
+    connections.map(async (connection) => {
+      while (performance.now() < deadline) {
+        const sent = performance.now();
+        const response = await connection.request(requests[next++ % requests.length]);
+        const answered = performance.now();
+        check(which, response);
+        checked++;
+        if (answered <= deadline) latencies.push(answered - sent);
+      }
+    }),
+  );
+  latencies.sort((a, b) => a - b);
+  return { rate: latencies.length / (ms / 1000), p50: percentile(latencies, 50), p99: percentile(latencies, 99), checked };
+}
+
+// ── the suite ───────────────────────────────────────────────────────────────
+
+/** Starts the server (`command`: the runtime and the bundled server script) and waits for its URL. */
+async function startServer(command) {
+  const child = spawn(command[0], command.slice(1), { stdio: ['pipe', 'pipe', 'inherit'] });
+  const exited = new Promise((_, reject) => child.once('exit', (code, signal) => reject(new Error(`the http bench server exited with ${code ?? signal}`))));
+  const lines = createInterface({ input: child.stdout });
+  const first = new Promise((resolve) => lines.once('line', resolve));
+  const line = await Promise.race([first, exited]);
+  exited.catch(() => undefined);
+  return { child, ...JSON.parse(line) };
+}
+
+/**
+ * Measures signed GenerateDataKey over HTTP in one runtime: webkms/http and the floor handler
+ * of the same server, `IN_FLIGHT` connections with one request each in flight, alternating
+ * rounds. Returns a group of the bench's results (rows, per-round rates, paired ratio).
+ */
+export async function httpSuite({ command, quick }) {
+  const rounds = quick ? 3 : 7;
+  const sliceMs = quick ? 1000 : 2000;
+  const started = new Date();
+  const load = [loadavg()[0]];
+  const server = await startServer(command);
+  const connections = Array.from({ length: IN_FLIGHT }, () => new Connection(Number(new URL(server.url).port)));
+  try {
+    const sign = await signer(new URL(server.url).port);
+    const perRound = { [HANDLER]: [], [FLOOR]: [] };
+    let checked = 0;
+    // One warm-up slice each (the engines compile the hot paths), not counted.
+    const warm = await sign(POOL, 'warm-up');
+    for (const which of ['handler', 'floor']) checked += (await slice(connections, warm[which], which, sliceMs / 2)).checked;
+    for (let round = 0; round < rounds; round++) {
+      const pool = await sign(POOL, round);
+      // Alternate which goes first, so drifting load hits both alike.
+      const order = round % 2 ? ['floor', 'handler'] : ['handler', 'floor'];
+      for (const which of order) {
+        const result = await slice(connections, pool[which], which, sliceMs);
+        checked += result.checked;
+        perRound[which === 'handler' ? HANDLER : FLOOR].push(result);
+        console.log(`  ${server.runtimeVersion}: round ${round + 1}/${rounds} ${which === 'handler' ? HANDLER : FLOOR}: ${result.rate.toFixed(0)} requests/s, p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms`);
+      }
+      load.push(loadavg()[0]);
+    }
+    const row = (name, role) => {
+      const results = perRound[name];
+      const rates = results.map((r) => r.rate);
+      return {
+        name,
+        role,
+        opsPerSecond: median(rates),
+        bytesPerSecond: null,
+        spreadPercent: spread(rates),
+        perRound: rates,
+        latencyMs: { p50: median(results.map((r) => r.p50)), p99: median(results.map((r) => r.p99)) },
+        ratios: {},
+      };
+    };
+    const handler = row(HANDLER, 'webkms');
+    const floor = row(FLOOR, 'floor');
+    handler.ratios[FLOOR] = median(handler.perRound.map((rate, i) => rate / floor.perRound[i]));
+    const ms = (r) => `p50 ${r.latencyMs.p50.toFixed(2)} ms, p99 ${r.latencyMs.p99.toFixed(2)} ms`;
+    return {
+      id: `http-generateDataKey-${IN_FLIGHT}`,
+      title: `signed GenerateDataKey over HTTP, ${IN_FLIGHT} in flight`,
+      inFlight: IN_FLIGHT,
+      rounds,
+      rows: [handler, floor],
+      server: server.runtimeVersion,
+      client: `Node ${process.version}, ${IN_FLIGHT} keep-alive connections, requests signed by @aws-sdk/client-kms (${POOL} per round, replayed)`,
+      date: started.toISOString(),
+      seconds: Math.round((Date.now() - started) / 1000),
+      loadAverage1m: load.map((l) => +l.toFixed(2)),
+      checked,
+      detail:
+        `Signed GenerateDataKey over HTTP (${server.runtimeVersion} serving, a Node client): run ${started.toISOString()}, ${rounds} rounds of ${sliceMs / 1000} s per row, ` +
+        `1-minute load average ${Math.min(...load).toFixed(2)}–${Math.max(...load).toFixed(2)}; ${checked} answers checked (every one a 200 with a 32-byte data key); ` +
+        `latency ${HANDLER} ${ms(handler)}, ${FLOOR} ${ms(floor)}.`,
+    };
+  } finally {
+    for (const connection of connections) connection.close();
+    server.child.stdin.end();
+  }
+}
