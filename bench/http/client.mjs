@@ -10,6 +10,7 @@
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import net from 'node:net';
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { median, spread } from '../lib/harness.mjs';
@@ -157,6 +158,17 @@ function check(which, { status, body }) {
   if (!ok) throw new Error(`${which} answered a malformed GenerateDataKey response: ${text.slice(0, 300)}`);
 }
 
+/** CPU seconds a process has used (user + system), from /proc (Linux); undefined elsewhere. */
+function cpuSeconds(pid) {
+  try {
+    // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th, in clock ticks (100 a second).
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
 function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
@@ -165,10 +177,12 @@ function percentile(sorted, p) {
  * One slice: every connection sends, one request at a time, until `ms` have passed. Counts the
  * answers that came within the slice; answers still in flight then are awaited and checked too.
  */
-async function slice(connections, requests, which, ms) {
+async function slice(connections, requests, which, ms, serverPid) {
   const latencies = [];
   let next = 0;
   let checked = 0;
+  const serverCpu = cpuSeconds(serverPid);
+  const clientCpu = process.cpuUsage();
   const start = performance.now();
   const deadline = start + ms;
   await Promise.all(
@@ -183,8 +197,18 @@ async function slice(connections, requests, which, ms) {
       }
     }),
   );
+  const server = cpuSeconds(serverPid) - serverCpu;
+  const client = process.cpuUsage(clientCpu);
   latencies.sort((a, b) => a - b);
-  return { rate: latencies.length / (ms / 1000), p50: percentile(latencies, 50), p99: percentile(latencies, 99), checked };
+  return {
+    rate: latencies.length / (ms / 1000),
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    // CPU per answer (µs): the server's, steadier than the rate on a shared machine; the client's, to show it is not the bottleneck.
+    serverCpu: (1e6 * server) / checked,
+    clientCpu: (client.user + client.system) / checked,
+    checked,
+  };
 }
 
 // ── the suite ───────────────────────────────────────────────────────────────
@@ -218,16 +242,16 @@ export async function httpSuite({ command, quick }) {
     let checked = 0;
     // One warm-up slice each (the engines compile the hot paths), not counted.
     const warm = await sign(POOL, 'warm-up');
-    for (const which of ['handler', 'floor']) checked += (await slice(connections, warm[which], which, sliceMs / 2)).checked;
+    for (const which of ['handler', 'floor']) checked += (await slice(connections, warm[which], which, sliceMs / 2, server.child.pid)).checked;
     for (let round = 0; round < rounds; round++) {
       const pool = await sign(POOL, round);
       // Alternate which goes first, so drifting load hits both alike.
       const order = round % 2 ? ['floor', 'handler'] : ['handler', 'floor'];
       for (const which of order) {
-        const result = await slice(connections, pool[which], which, sliceMs);
+        const result = await slice(connections, pool[which], which, sliceMs, server.child.pid);
         checked += result.checked;
         perRound[which === 'handler' ? HANDLER : FLOOR].push(result);
-        console.log(`  ${server.runtimeVersion}: round ${round + 1}/${rounds} ${which === 'handler' ? HANDLER : FLOOR}: ${result.rate.toFixed(0)} requests/s, p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms`);
+        console.log(`  ${server.runtimeVersion}: round ${round + 1}/${rounds} ${which === 'handler' ? HANDLER : FLOOR}: ${result.rate.toFixed(0)} requests/s, p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms, server CPU ${result.serverCpu.toFixed(0)} µs and client CPU ${result.clientCpu.toFixed(0)} µs per request`);
       }
       load.push(loadavg()[0]);
     }
@@ -242,13 +266,17 @@ export async function httpSuite({ command, quick }) {
         spreadPercent: spread(rates),
         perRound: rates,
         latencyMs: { p50: median(results.map((r) => r.p50)), p99: median(results.map((r) => r.p99)) },
+        cpuMicroseconds: { server: median(results.map((r) => r.serverCpu)), client: median(results.map((r) => r.clientCpu)) },
         ratios: {},
       };
     };
     const handler = row(HANDLER, 'webkms');
     const floor = row(FLOOR, 'floor');
     handler.ratios[FLOOR] = median(handler.perRound.map((rate, i) => rate / floor.perRound[i]));
-    const ms = (r) => `p50 ${r.latencyMs.p50.toFixed(2)} ms, p99 ${r.latencyMs.p99.toFixed(2)} ms`;
+    const ms = (r) => `p50 ${r.latencyMs.p50.toFixed(1)} ms, p99 ${r.latencyMs.p99.toFixed(1)} ms`;
+    const cpu = (r) => `${r.cpuMicroseconds.server.toFixed(0)} µs`;
+    // Server CPU per answer, paired per round as the rates are: floor ÷ handler, the rate ratio the CPU alone would allow.
+    const cpuRatio = median(perRound[HANDLER].map((r, i) => perRound[FLOOR][i].serverCpu / r.serverCpu));
     return {
       id: `http-generateDataKey-${IN_FLIGHT}`,
       title: `signed GenerateDataKey over HTTP, ${IN_FLIGHT} in flight`,
@@ -261,10 +289,12 @@ export async function httpSuite({ command, quick }) {
       seconds: Math.round((Date.now() - started) / 1000),
       loadAverage1m: load.map((l) => +l.toFixed(2)),
       checked,
+      cpuRatio,
       detail:
         `Signed GenerateDataKey over HTTP (${server.runtimeVersion} serving, a Node client): run ${started.toISOString()}, ${rounds} rounds of ${sliceMs / 1000} s per row, ` +
         `1-minute load average ${Math.min(...load).toFixed(2)}–${Math.max(...load).toFixed(2)}; ${checked} answers checked (every one a 200 with a 32-byte data key); ` +
-        `latency ${HANDLER} ${ms(handler)}, ${FLOOR} ${ms(floor)}.`,
+        `latency ${HANDLER} ${ms(handler)}, ${FLOOR} ${ms(floor)}; server CPU per request ${HANDLER} ${cpu(handler)}, ${FLOOR} ${cpu(floor)} ` +
+        `(${cpuRatio.toFixed(2)}× by CPU); client CPU per request ${Math.max(handler.cpuMicroseconds.client, floor.cpuMicroseconds.client).toFixed(0)} µs at most.`,
     };
   } finally {
     for (const connection of connections) connection.close();
