@@ -116,11 +116,19 @@ if (!option('suite') || suites.includes('cli')) spawnSync(process.execPath, [joi
 // ── bench/README.md: the hand-written text stays, the part between the markers is rewritten ──
 
 if (!args.includes('--no-readme')) {
-  const sizes = await measureSizes();
+  const readme = join(here, 'README.md');
+  const text = existsSync(readme) ? readFileSync(readme, 'utf8') : '# Benchmarks\n\n<!-- results:start -->\n<!-- results:end -->\n';
+  const start = text.indexOf('<!-- results:start');
+  const end = text.indexOf('<!-- results:end -->');
+  // A run of some suites rewrites its own numbers only: the machine line and the bundle sizes stay as the last full run wrote them.
+  const previous = option('suite') && start >= 0 && end > start ? text.slice(start, end) : '';
+  const keptMachine = /^Machine: .*$/m.exec(previous)?.[0];
+  const keptSizes = previous.includes('### Bundle sizes') ? previous.slice(previous.indexOf('### Bundle sizes')).trimEnd().split('\n') : undefined;
+  const sizes = keptSizes ?? ['### Bundle sizes', '', ...sizeTable(await measureSizes())];
   const all = ['node', 'deno', 'bun'].map((name) => join(here, 'results', `${name}.json`)).filter(existsSync).map((f) => JSON.parse(readFileSync(f, 'utf8')));
   const lines = ['<!-- results:start (written by `npm run bench`; edit the text around it, not this) -->', ''];
   const load = loadavg().map((l) => l.toFixed(2)).join(', ');
-  lines.push(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, a Firecracker VM shared with other work; load average when this was written: ${load}.`, '');
+  lines.push(keptMachine ?? `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, a Firecracker VM shared with other work; load average when this was written: ${load}.`, '');
   for (const results of all) {
     lines.push(`### ${results.runtimeVersion ?? results.runtime}`, '');
     const loads = results.machine?.loadAverage1m;
@@ -137,11 +145,7 @@ if (!args.includes('--no-readme')) {
     }
     lines.push(...TARGET_HEAD, ...targetLines(results), '');
   }
-  lines.push('### Bundle sizes', '', ...sizeTable(sizes), '', '<!-- results:end -->');
-  const readme = join(here, 'README.md');
-  const text = existsSync(readme) ? readFileSync(readme, 'utf8') : '# Benchmarks\n\n<!-- results:start -->\n<!-- results:end -->\n';
-  const start = text.indexOf('<!-- results:start');
-  const end = text.indexOf('<!-- results:end -->');
+  lines.push(...sizes, '', '<!-- results:end -->');
   const updated = start >= 0 && end > start ? text.slice(0, start) + lines.join('\n') + text.slice(end + '<!-- results:end -->'.length) : `${text}\n${lines.join('\n')}\n`;
   writeFileSync(readme, updated);
   console.log(`bench/README.md and bench/results/{${summaries.map((s) => s.runtime).join(',')}}.json written.`);
