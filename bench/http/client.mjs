@@ -173,6 +173,15 @@ function cpuSeconds(pid) {
   }
 }
 
+/** Throws unless the handler refuses a request whose signature was altered: the bench measures SigV4 verified. */
+async function checkRefusesForgery(connection, signed) {
+  const text = signed.toString('latin1');
+  const at = text.indexOf('Signature=') + 'Signature='.length;
+  const forged = Buffer.from(text.slice(0, at) + (text[at] === '0' ? '1' : '0') + text.slice(at + 1), 'latin1');
+  const { status, body } = await connection.request(forged);
+  if (status !== 400 || !body.toString().includes('InvalidSignatureException')) throw new Error(`a forged signature was answered ${status}: ${body.toString().slice(0, 300)}`);
+}
+
 function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
@@ -251,6 +260,7 @@ export async function httpSuite({ command, quick }) {
     let checked = 0;
     // One warm-up slice each (the engines compile the hot paths), not counted.
     const warm = await sign(POOL, 'warm-up');
+    await checkRefusesForgery(connections[0], warm.handler[0]);
     for (const which of ['handler', 'floor']) checked += (await slice(connections, warm[which], which, sliceMs / 2, server.child.pid)).checked;
     for (let round = 0; round < rounds; round++) {
       const pool = await sign(POOL, round);
