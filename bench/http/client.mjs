@@ -116,7 +116,17 @@ class Connection {
       this.#settle('resolve', response);
     });
     const lost = (error) => {
-      if (this.#socket === socket) this.#socket = undefined;
+      if (this.#socket !== socket) return; // a late event of a socket already replaced
+      this.#socket = undefined;
+      const pending = this.#pending;
+      // The server closed an idle keep-alive connection (Node's after 5 s) as the request went out,
+      // before answering any of it: sent again, once, on a new connection.
+      if (pending && !pending.resent && this.#data.length === 0) {
+        pending.resent = true;
+        this.#connect();
+        this.#socket.write(pending.bytes);
+        return;
+      }
       this.#settle('reject', error ?? new Error('the server closed the connection'));
     };
     socket.on('error', lost);
@@ -136,7 +146,7 @@ class Connection {
     // An idle connection the server closed between slices is opened again.
     if (!this.#socket) this.#connect();
     return new Promise((resolve, reject) => {
-      this.#pending = { resolve, reject };
+      this.#pending = { resolve, reject, bytes };
       this.#socket.write(bytes);
     });
   }
