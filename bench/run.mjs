@@ -7,7 +7,7 @@
 //   npm run bench                          # everything, every runtime (about 10 minutes)
 //   npm run bench -- --quick               # fewer rounds, shorter slices, no 64 MiB / 256 MiB / 1 GiB runs
 //   npm run bench -- --runtime=node        # one runtime (node, deno, bun; comma-separated)
-//   npm run bench -- --suite=keys,base64   # some suites (keys, envelope, large, streams, base64, memory)
+//   npm run bench -- --suite=keys,base64   # some suites (keys, envelope, large, streams, base64, http, memory)
 //   npm run bench -- --no-readme           # leave bench/README.md alone
 import { spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, readFileSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
@@ -33,7 +33,7 @@ const args = process.argv.slice(2);
 const option = (name) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const quick = args.includes('--quick');
 const SUITES = ['keys', 'envelope', 'large', 'streams', 'base64'];
-const suites = option('suite')?.split(',') ?? [...SUITES, 'memory'];
+const suites = option('suite')?.split(',') ?? [...SUITES, 'http', 'memory'];
 const RUNTIMES = {
   node: [process.execPath, '--expose-gc'],
   deno: [toolBin('deno'), 'run', '-A', '--v8-flags=--expose-gc'],
@@ -50,7 +50,7 @@ const out = join(here, '.build');
 mkdirSync(out, { recursive: true });
 mkdirSync(join(here, 'results'), { recursive: true });
 await build({
-  entryPoints: { main: join(here, 'main.mjs'), memory: join(here, 'memory.mjs') },
+  entryPoints: { main: join(here, 'main.mjs'), memory: join(here, 'memory.mjs'), 'http-server': join(here, 'http/server.mjs') },
   outdir: out,
   outExtension: { '.js': '.mjs' },
   bundle: true,
@@ -98,6 +98,13 @@ for (const name of runtimes) {
     console.log(`${name}: ${JSON.stringify(memory)}`);
     results = { ...(results ?? { runtime: name, groups: [] }), memory };
   }
+  if (suites.includes('http')) {
+    // A server in this runtime, a Node client here (bench/http/): one group, replacing its last run.
+    const { httpSuite } = await import('./http/client.mjs');
+    const measured = await httpSuite({ command: [...RUNTIMES[name], join(out, 'http-server.mjs')], quick });
+    results ??= { runtime: name, runtimeVersion: measured.server, groups: [] };
+    results.groups = [...results.groups.filter((g) => g.id !== measured.id), measured];
+  }
   writeFileSync(file, JSON.stringify(results, null, 1) + '\n');
   const targets = targetLines(results);
   console.log(`\n${results.runtimeVersion ?? name}: targets\n\n${[...TARGET_HEAD, ...targets].join('\n')}\n`);
@@ -109,16 +116,25 @@ if (!option('suite') || suites.includes('cli')) spawnSync(process.execPath, [joi
 // ── bench/README.md: the hand-written text stays, the part between the markers is rewritten ──
 
 if (!args.includes('--no-readme')) {
-  const sizes = await measureSizes();
+  const readme = join(here, 'README.md');
+  const text = existsSync(readme) ? readFileSync(readme, 'utf8') : '# Benchmarks\n\n<!-- results:start -->\n<!-- results:end -->\n';
+  const start = text.indexOf('<!-- results:start');
+  const end = text.indexOf('<!-- results:end -->');
+  // A run of some suites rewrites its own numbers only: the machine line and the bundle sizes stay as the last full run wrote them.
+  const previous = option('suite') && start >= 0 && end > start ? text.slice(start, end) : '';
+  const keptMachine = /^Machine: .*$/m.exec(previous)?.[0];
+  const keptSizes = previous.includes('### Bundle sizes') ? previous.slice(previous.indexOf('### Bundle sizes')).trimEnd().split('\n') : undefined;
+  const sizes = keptSizes ?? ['### Bundle sizes', '', ...sizeTable(await measureSizes())];
   const all = ['node', 'deno', 'bun'].map((name) => join(here, 'results', `${name}.json`)).filter(existsSync).map((f) => JSON.parse(readFileSync(f, 'utf8')));
   const lines = ['<!-- results:start (written by `npm run bench`; edit the text around it, not this) -->', ''];
   const load = loadavg().map((l) => l.toFixed(2)).join(', ');
-  lines.push(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, a Firecracker VM shared with other work; load average when this was written: ${load}.`, '');
+  lines.push(keptMachine ?? `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, a Firecracker VM shared with other work; load average when this was written: ${load}.`, '');
   for (const results of all) {
     lines.push(`### ${results.runtimeVersion ?? results.runtime}`, '');
     const loads = results.machine?.loadAverage1m;
     lines.push(`Run ${results.date ?? '?'}${results.quick ? ' (`--quick`)' : ''}, ${results.seconds ?? '?'} s; 1-minute load average during the run: ${loads ? `${Math.min(...loads)}–${Math.max(...loads)}` : '?'}.`, '');
     lines.push(...TABLE_HEAD, ...results.groups.flatMap(groupTable), '');
+    for (const { detail } of results.groups) if (detail) lines.push(detail, '');
     if (results.memory) {
       const m = results.memory;
       lines.push(
@@ -129,11 +145,7 @@ if (!args.includes('--no-readme')) {
     }
     lines.push(...TARGET_HEAD, ...targetLines(results), '');
   }
-  lines.push('### Bundle sizes', '', ...sizeTable(sizes), '', '<!-- results:end -->');
-  const readme = join(here, 'README.md');
-  const text = existsSync(readme) ? readFileSync(readme, 'utf8') : '# Benchmarks\n\n<!-- results:start -->\n<!-- results:end -->\n';
-  const start = text.indexOf('<!-- results:start');
-  const end = text.indexOf('<!-- results:end -->');
+  lines.push(...sizes, '', '<!-- results:end -->');
   const updated = start >= 0 && end > start ? text.slice(0, start) + lines.join('\n') + text.slice(end + '<!-- results:end -->'.length) : `${text}\n${lines.join('\n')}\n`;
   writeFileSync(readme, updated);
   console.log(`bench/README.md and bench/results/{${summaries.map((s) => s.runtime).join(',')}}.json written.`);

@@ -39,6 +39,8 @@ export function checkTargets(results) {
       1.0,
     );
   }
+  // Issue 19: the KMS endpoint against a floor handler on the same server.
+  atLeast('signed GenerateDataKey over HTTP ≥ 0.7× floor handler, SigV4 verified, 64 in flight', ratio(results, 'http-generateDataKey-64', 'webkms/http', 'floor handler'), 0.7);
   if (results.memory?.peakAboveBaselineMiB !== undefined) {
     const peak = results.memory.peakAboveBaselineMiB;
     const streamed = `${results.memory.streamedBytes / 2 ** 20} MiB`.replace('1024 MiB', '1 GiB');
