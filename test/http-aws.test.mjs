@@ -80,6 +80,17 @@ signed('a clock 4 minutes off is accepted, 6 minutes off refused (either way)', 
   }
 });
 
+signed('a credential whose secret is replaced: the old secret no longer verifies, the new one does (the signing-key cache follows the secret)', async () => {
+  const request = fixture('DescribeKey');
+  const credential = { ...CREDENTIALS };
+  const { handler } = await service(request, { credentials: [credential] });
+  assert.is((await handler(replay(request))).status, 200);
+  credential.secretAccessKey = 'a rotated secret';
+  isError(await answer(handler, replay(request)), 400, 'InvalidSignatureException');
+  credential.secretAccessKey = CREDENTIALS.secretAccessKey;
+  assert.is((await handler(replay(request))).status, 200);
+});
+
 const tampered = suite('http: tampered and unsigned requests');
 
 const TAMPERINGS = [

@@ -74,8 +74,8 @@ function statusOf(name: string): number {
  * awsResponse(200, { Keys: [] }, requestId, Date.now());
  */
 export function awsResponse(status: number, body: object, requestId: string, now: number, code?: string): Response {
-  const headers = new Headers({ 'content-type': CONTENT_TYPE, 'x-amzn-requestid': requestId, date: new Date(now).toUTCString() });
-  if (code !== undefined) headers.set('x-amzn-errortype', code);
+  const headers: [string, string][] = [['content-type', CONTENT_TYPE], ['x-amzn-requestid', requestId], ['date', new Date(now).toUTCString()]];
+  if (code !== undefined) headers.push(['x-amzn-errortype', code]);
   return new Response(JSON.stringify(body), { status, headers });
 }
 
@@ -110,7 +110,7 @@ async function answerAws(request: Request, body: Uint8Array, options: AwsProtoco
       service: 'kms',
       now: options.now(),
       maxSkew: options.maxSkew,
-      secretOf: async (accessKeyId) => (credential = await options.credentialOf(accessKeyId))?.secretAccessKey,
+      credentialOf: async (accessKeyId) => (credential = await options.credentialOf(accessKeyId)),
     },
     options.signingKeys,
   );

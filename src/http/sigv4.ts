@@ -45,8 +45,8 @@ export interface SigV4Expectations {
   readonly now: number;
   /** The most the request's X-Amz-Date may be from `now`, in milliseconds. */
   readonly maxSkew: number;
-  /** The secret of an access key id, or `undefined` for an unknown one. */
-  readonly secretOf: (accessKeyId: string) => Promise<string | undefined>;
+  /** The credential of an access key id, or `undefined` for an unknown one. */
+  readonly credentialOf: (accessKeyId: string) => Promise<SigV4Credential | undefined>;
 }
 
 const ALGORITHM = 'AWS4-HMAC-SHA256';
@@ -81,10 +81,13 @@ const HMAC_SHA256 = { name: 'HMAC', hash: 'SHA-256' } as const;
 
 /**
  * Signing keys derived per secret, date, region and service: four HMACs saved per request. Keyed
- * by a digest of the secret, never the secret; bounded, the oldest dropped first.
+ * by a digest of the secret, never the secret; bounded, the oldest dropped first. The digest is
+ * remembered per credential object (a WeakMap: it lives as long as the credential, which holds the
+ * secret anyway), so a credential list costs one digest per credential, not one per request.
  */
 export class SigningKeyCache {
   readonly #keys = new Map<string, Promise<CryptoKey>>();
+  readonly #secretIds = new WeakMap<SigV4Credential, { secret: string; id: Promise<string> }>();
   readonly #capacity: number;
 
   /** @param capacity - derived keys kept (one per credential, day, region and service). */
@@ -92,9 +95,16 @@ export class SigningKeyCache {
     this.#capacity = capacity;
   }
 
-  /** The derived signing key (non-extractable HMAC key). */
-  async get(crypto: Crypto, secret: string, date: string, region: string, service: string): Promise<CryptoKey> {
-    const id = `${await sha256Hex(crypto, utf8(secret))}/${date}/${region}/${service}`;
+  /** The derived signing key (non-extractable HMAC key) of the credential's secret. */
+  async get(crypto: Crypto, credential: SigV4Credential, date: string, region: string, service: string): Promise<CryptoKey> {
+    const secret = credential.secretAccessKey;
+    let known = this.#secretIds.get(credential);
+    // A credential object whose secret was replaced gets the new secret's digest.
+    if (known?.secret !== secret) {
+      known = { secret, id: sha256Hex(crypto, utf8(secret)) };
+      this.#secretIds.set(credential, known);
+    }
+    const id = `${await known.id}/${date}/${region}/${service}`;
     let key = this.#keys.get(id);
     if (!key) {
       key = derive(crypto, secret, date, region, service);
@@ -181,9 +191,9 @@ export async function verifySigV4(
   const canonicalRequest = [request.method, canonicalPath(url.pathname), canonicalQuery(url.search), headerLines.join(''), signedHeaderList, payloadHash].join('\n');
   const stringToSign = [ALGORITHM, amzDate, `${date}/${region}/${service}/aws4_request`, await sha256Hex(crypto, encoder.encode(canonicalRequest))].join('\n');
 
-  const secret = await expected.secretOf(accessKeyId);
-  if (secret === undefined) throw new SignatureError('UnrecognizedClientException', 'The security token included in the request is invalid.');
-  const signingKey = await cache.get(crypto, secret, date, region, service);
+  const credentialFound = await expected.credentialOf(accessKeyId);
+  if (credentialFound === undefined) throw new SignatureError('UnrecognizedClientException', 'The security token included in the request is invalid.');
+  const signingKey = await cache.get(crypto, credentialFound, date, region, service);
   const computed = hex(new Uint8Array(await crypto.subtle.sign('HMAC', signingKey, encoder.encode(stringToSign))));
   if (!timingSafeEqual(utf8(computed), utf8(signature))) {
     throw new SignatureError(
