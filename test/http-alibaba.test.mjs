@@ -182,6 +182,16 @@ replay('a replay after the window is refused by its Timestamp; a nonce is rememb
   isError(await answer(handler, later), 400, 'InvalidTimeStamp.Expired');
 });
 
+replay('a replay at the last moment of the Timestamp window is refused: the nonce is held past the window', async () => {
+  let now = NOW;
+  const { handler } = await service({ now: () => now });
+  const request = await signed({ Action: 'Decrypt', CiphertextBlob: 'c2VjcmV0' });
+  const replayed = request.clone();
+  await answer(handler, request);
+  now = NOW + 5 * MINUTE; // the Timestamp is still acceptable
+  isError(await answer(handler, replayed), 400, 'SignatureNonceUsed');
+});
+
 replay('the in-memory cache is bounded: past its capacity of unexpired nonces, requests are refused (503), never an old nonce forgotten', async () => {
   let now = NOW;
   const { handler } = await service({ now: () => now, alibaba: { nonceCapacity: 2 } });
@@ -191,7 +201,7 @@ replay('the in-memory cache is bounded: past its capacity of unexpired nonces, r
   assert.is((await answer(handler, await signed({ Action: 'GenerateDataKey', KeyId: TEST_KEY_ID }))).status, 200);
   isError(await answer(handler, await signed({ Action: 'GenerateDataKey', KeyId: TEST_KEY_ID })), 503, 'ServiceUnavailableTemporary');
   isError(await answer(handler, replayed), 400, 'SignatureNonceUsed');
-  now += 5 * MINUTE + 1000;
+  now += 6 * MINUTE + 1000; // the window, and the minute nonces are held past it
   assert.is((await answer(handler, await signed({ Action: 'GenerateDataKey', KeyId: TEST_KEY_ID }, { at: now }))).status, 200, 'expired nonces make room');
 });
 
@@ -227,7 +237,7 @@ replay('claimNonce: a caller\'s async check replaces the cache; it hears the acc
   const again = request.clone();
   assert.is((await answer(handler, request)).status, 200);
   isError(await answer(handler, again), 400, 'SignatureNonceUsed');
-  assert.equal(claims[0], [`${CREDENTIALS.accessKeyId.length}:${CREDENTIALS.accessKeyId}/${nonce}`, NOW + 5 * MINUTE]);
+  assert.equal(claims[0], [`${CREDENTIALS.accessKeyId.length}:${CREDENTIALS.accessKeyId}/${nonce}`, NOW + 6 * MINUTE], 'the window, and a minute more');
 });
 
 const actions = suite('http alibaba: the actions');

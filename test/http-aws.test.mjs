@@ -93,6 +93,12 @@ signed('a credential whose secret is replaced: the old secret no longer verifies
 
 const tampered = suite('http: tampered and unsigned requests');
 
+tampered('a malformed percent-escape in the query is the client\'s mistake (400 IncompleteSignatureException), not a 500', async () => {
+  const request = fixture('DescribeKey');
+  const { handler } = await service(request);
+  isError(await answer(handler, replay(request, (parts) => { parts.path = '/?%zz=1'; })), 400, 'IncompleteSignatureException');
+});
+
 const TAMPERINGS = [
   ['the body (with its x-amz-content-sha256)', (r) => { r.body = r.body.replace('AES_256', 'AES_128'); }, 400, 'InvalidSignatureException'],
   ['a signed header removed (x-amz-content-sha256)', (r) => { delete r.headers['x-amz-content-sha256']; }, 400, 'IncompleteSignatureException'],

@@ -134,16 +134,18 @@ function keyIdOf(keyring: Keyring, reference: string): string | undefined {
 
 /**
  * The key references a request names (AWS's and Alibaba's field names); a blob names its own key
- * id. `AliasName` counts only as an alias this keyring has (UpdateAlias and DeleteAlias act on its
- * target; CreateAlias makes it).
+ * id, also when the request names a key too (an alias it names may point elsewhere once the
+ * operation has reloaded: the blob's own key is what it will use). `AliasName` is the key the alias
+ * targets for every operation but CreateAlias, which makes it (then only TargetKeyId counts): an
+ * alias this keyring has not loaded resolves to no key, and is denied by a `keys` policy.
  * @example
- * requestedKeys(keyring, { KeyId: 'alias/app' }); // ['alias/app']
+ * requestedKeys({ KeyId: 'alias/app' }, 'Encrypt'); // ['alias/app']
  */
-export function requestedKeys(keyring: Keyring, input: Record<string, unknown>): string[] {
+export function requestedKeys(input: Record<string, unknown>, operation: string): string[] {
   const references = KEY_FIELDS.map((field) => input[field]).filter((value): value is string => typeof value === 'string');
   const alias = input['AliasName'];
-  if (typeof alias === 'string' && keyring.listAliases().some((entry) => entry.aliasName === alias)) references.push(alias);
-  if (typeof input['CiphertextBlob'] === 'string' && typeof input['SourceKeyId'] !== 'string' && typeof input['KeyId'] !== 'string') {
+  if (typeof alias === 'string' && operation !== 'CreateAlias') references.push(alias);
+  if (typeof input['CiphertextBlob'] === 'string') {
     try {
       references.push(parseBlob(decode(input['CiphertextBlob'])).keyId);
     } catch {

@@ -127,7 +127,7 @@ async function answerAws(request: Request, body: Uint8Array, options: AwsProtoco
   const input = plainEntries(parsed.value);
   if (!input) throw new AwsFault('SerializationException', 400, 'The request body is not a JSON object');
   const fields = Object.fromEntries(input);
-  const denial = policyDenial(options.keyring, credential?.policy, operation, requestedKeys(options.keyring, fields));
+  const denial = policyDenial(options.keyring, credential?.policy, operation, requestedKeys(fields, operation));
   if (denial) throw new AwsFault('AccessDeniedException', 400, `User ${scope.accessKeyId} is not authorized to perform kms:${operation} ${denial}`);
   return run(new AwsKms(options.keyring), fields as never);
 }

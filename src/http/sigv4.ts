@@ -55,6 +55,15 @@ const AMZ_DATE = /^(\d{8})T(\d{6})Z$/;
 
 const encoder = new TextEncoder();
 
+/** A query name or value decoded; a malformed percent-escape is the client's mistake, not a fault. */
+function decodeQueryPart(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw new SignatureError('IncompleteSignatureException', 'the query string has a malformed percent-escape');
+  }
+}
+
 /** The canonical query string: every pair encoded, sorted by name then value. */
 function canonicalQuery(search: string): string {
   if (search.length <= 1) return '';
@@ -64,7 +73,7 @@ function canonicalQuery(search: string): string {
     .filter((part) => part.length > 0)
     .map((part) => {
       const at = part.indexOf('=');
-      return [uriEncode(decodeURIComponent(at < 0 ? part : part.slice(0, at))), uriEncode(decodeURIComponent(at < 0 ? '' : part.slice(at + 1)))] as const;
+      return [uriEncode(decodeQueryPart(at < 0 ? part : part.slice(0, at))), uriEncode(decodeQueryPart(at < 0 ? '' : part.slice(at + 1)))] as const;
     });
   pairs.sort(([a, x], [b, y]) => (a < b ? -1 : a > b ? 1 : x < y ? -1 : x > y ? 1 : 0));
   return pairs.map(([name, value]) => `${name}=${value}`).join('&');

@@ -44,6 +44,29 @@ operations('a key policy fails closed for a blob under a key this keyring has no
   }
 });
 
+operations('a key policy judges an alias by its target: UpdateAlias or DeleteAlias of an alias this keyring has not loaded is denied; a blob is judged by its own key, whatever KeyId says', async () => {
+  const store = new MemoryKeyStore();
+  const writer = await Keyring.open({ store, region: REGION, accountId: ACCOUNT_ID });
+  await writer.createKey({ keyId: 'A', aliases: ['alias/a'] });
+  const stale = await Keyring.open({ store: { keepsCryptoKeys: true, load: () => store.load(), commit: (w) => store.commit(w) }, region: REGION, accountId: ACCOUNT_ID });
+  const policy = { operations: ['Decrypt', 'UpdateAlias', 'DeleteAlias', 'CreateAlias'], keys: ['A'] };
+  const limited = await serveNode(createKmsHandler({ keyring: stale, credentials: [{ ...CREDENTIALS, policy }] }));
+  try {
+    // Another writer makes a key and its alias; this keyring learns of them only on a reload.
+    await writer.createKey({ keyId: 'victim', aliases: ['alias/prod'] });
+    const { kms } = sdkClient(limited.url);
+    await rejectsWith(kms.updateAlias({ AliasName: 'alias/prod', TargetKeyId: 'A' }), 'AccessDeniedException');
+    await rejectsWith(kms.deleteAlias({ AliasName: 'alias/prod' }), 'AccessDeniedException');
+    const { ciphertextBlob } = await writer.encrypt({ keyId: 'victim', plaintext: Uint8Array.of(9) });
+    await rejectsWith(kms.decrypt({ CiphertextBlob: ciphertextBlob, KeyId: 'alias/a' }), 'AccessDeniedException');
+    assert.is((await Keyring.open({ store, region: REGION, accountId: ACCOUNT_ID })).describeKey('alias/prod').keyId, 'victim', 'the alias still names its key');
+    await kms.createAlias({ AliasName: 'alias/new', TargetKeyId: 'A' });
+    await kms.updateAlias({ AliasName: 'alias/new', TargetKeyId: 'A' });
+  } finally {
+    await limited.close();
+  }
+});
+
 operations('the operation must be signed: a request whose signature leaves out X-Amz-Target is refused before it runs', async ({ keyring, server }) => {
   const { SignatureV4 } = await import('@smithy/signature-v4');
   class Sha256 {
