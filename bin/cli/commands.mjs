@@ -202,8 +202,12 @@ to use the key with generate-data-key too.`,
     const file = await fsp.open(out, 'wx', 0o600);
     try {
       await file.writeFile(text);
-    } finally {
       await file.close();
+    } catch (error) {
+      // A half-written key file would be refused as existing by the next try: remove it.
+      await file.close().catch(() => undefined);
+      await fsp.rm(out, { force: true });
+      throw error;
     }
     process.stderr.write(`webkms: wrote the ${spec} key "${kid}" to ${out} (mode 0600)\n`);
   },
