@@ -52,7 +52,8 @@ function checkFiles(packageDir) {
     const text = fs.readFileSync(path.join(packageDir, doc), 'utf8');
     for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
       if (/^[a-z][a-z0-9+.-]*:|^#/i.test(target)) continue; // absolute URLs, anchors in the same file
-      const file = path.posix.normalize(path.posix.join(path.posix.dirname(doc), decodeURI(target.split('#')[0])));
+      // A link to a folder (`examples/`) names every file under it.
+      const file = path.posix.normalize(path.posix.join(path.posix.dirname(doc), decodeURI(target.split('#')[0]))).replace(/\/$/, '');
       if (!files.has(file) && ![...files].some((f) => f.startsWith(`${file}/`))) problems.push(`${doc} links to ${target}, which is not in the package`);
     }
   }
