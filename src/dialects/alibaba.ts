@@ -166,10 +166,13 @@ export interface AlibabaGenerateDataKeyRequest extends AlibabaRequestOptions {
 
 /** Response of classic `generateDataKey`. */
 export interface AlibabaGenerateDataKeyResponse {
+  /** The id of the key version that encrypted the data key (the key's primary version). */
   KeyVersionId: string;
   /** The key's id, also when an alias was given. */
   KeyId: string;
+  /** Base64 of the encrypted data key: store it beside the data; `decrypt` gives back the data key. */
   CiphertextBlob: string;
+  /** The request ID, unique to this call. */
   RequestId: string;
   /** Base64 of the data key. */
   Plaintext: string;
@@ -177,14 +180,19 @@ export interface AlibabaGenerateDataKeyResponse {
 
 /** Request of classic `decrypt`. */
 export interface AlibabaDecryptRequest extends AlibabaRequestOptions {
+  /** The encrypted data key, as `generateDataKey` returned it; it names its key and key version. */
   CiphertextBlob: string;
 }
 
 /** Response of classic `decrypt`. */
 export interface AlibabaDecryptResponse {
+  /** The id of the key that encrypted the data key. */
   KeyId: string;
+  /** The id of the key version that encrypted the data key. */
   KeyVersionId: string;
+  /** Base64 of the plaintext data key: use it, then erase it from memory. */
   Plaintext: string;
+  /** The request ID, unique to this call. */
   RequestId: string;
 }
 
@@ -325,17 +333,23 @@ export interface AlibabaInstanceGenerateDataKeyRequest {
 
 /** Response of instance `generateDataKey`: store `CiphertextBlob`, `Iv`, `Algorithm` and your `Aad`. */
 export interface AlibabaInstanceGenerateDataKeyResponse {
+  /** The key's id, also when an alias was given. */
   KeyId: string;
   /** Base64 of the 12-byte AES-GCM IV. */
   Iv: string;
+  /** Base64 of the plaintext data key: use it, then erase it from memory. */
   Plaintext: string;
+  /** Base64 of the ciphertext data key. */
   CiphertextBlob: string;
+  /** The encryption algorithm that encrypted the data key: always `AES_GCM`. */
   Algorithm: 'AES_GCM';
+  /** The request ID, unique to this call. */
   RequestId: string;
 }
 
 /** Response of `advanceGenerateDataKey`: the blob carries its IV, so `CiphertextBlob` and `Aad` suffice. */
 export interface AlibabaInstanceAdvanceGenerateDataKeyResponse extends AlibabaInstanceGenerateDataKeyResponse {
+  /** The id of the key version that encrypted the data key: the key's primary version. */
   KeyVersionId: string;
 }
 
@@ -343,32 +357,45 @@ export interface AlibabaInstanceAdvanceGenerateDataKeyResponse extends AlibabaIn
 export interface AlibabaInstanceDecryptRequest {
   /** Must name the key that wrapped the blob. */
   KeyId: string;
+  /** Base64 of the ciphertext data key `generateDataKey` returned. */
   CiphertextBlob: string;
   /** Must be the IV `generateDataKey` returned. */
   Iv: string;
+  /** The encryption algorithm `generateDataKey` returned: `AES_GCM`. */
   Algorithm: 'AES_GCM';
+  /** Base64 of the additional authenticated data given to `generateDataKey`, if any. */
   Aad?: string;
 }
 
 /** Response of instance `decrypt`. */
 export interface AlibabaInstanceDecryptResponse {
+  /** The id of the key that encrypted the data key. */
   KeyId: string;
+  /** Base64 of the plaintext data key: use it, then erase it from memory. */
   Plaintext: string;
+  /** The encryption algorithm: `AES_GCM`. */
   Algorithm: 'AES_GCM';
+  /** The request ID, unique to this call. */
   RequestId: string;
 }
 
 /** Request of `advanceDecrypt`: `KeyId`, `Iv` and `Algorithm` are checked when given. */
 export interface AlibabaInstanceAdvanceDecryptRequest {
+  /** Base64 of the ciphertext data key `advanceGenerateDataKey` returned; it carries its key, version and IV. */
   CiphertextBlob: string;
+  /** When given, must name the key that encrypted the data key (key id or alias). */
   KeyId?: string;
+  /** When given, must be the IV the data key was encrypted with. */
   Iv?: string;
+  /** When given, must be `AES_GCM`. */
   Algorithm?: 'AES_GCM';
+  /** Base64 of the additional authenticated data given to `advanceGenerateDataKey`, if any. */
   Aad?: string;
 }
 
 /** Response of `advanceDecrypt`. */
 export interface AlibabaInstanceAdvanceDecryptResponse extends AlibabaInstanceDecryptResponse {
+  /** The id of the key version that encrypted the data key. */
   KeyVersionId: string;
 }
 

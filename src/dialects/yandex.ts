@@ -107,10 +107,13 @@ export interface YandexGenerateDataKeyRequest {
 
 /** Response of `generateDataKey`. */
 export interface YandexGenerateDataKeyResponse {
+  /** ID of the symmetric KMS key that was used to encrypt the generated data key. */
   keyId: string;
+  /** ID of the key version that was used for encryption. */
   versionId: string;
   /** Base64 of the data key; the empty string when `skipPlaintext` was set. */
   dataKeyPlaintext: string;
+  /** Base64 of the encrypted data key: store it beside the data; `decrypt` gives back the data key. */
   dataKeyCiphertext: string;
 }
 
@@ -136,7 +139,9 @@ export interface YandexEncryptRequest {
  * const { ciphertext }: YandexEncryptResponse = await yandex.encrypt('app', { plaintext: 'c2VjcmV0' });
  */
 export interface YandexEncryptResponse {
+  /** ID of the symmetric KMS key that was used for encryption. */
   keyId: string;
+  /** ID of the key version that was used for encryption. */
   versionId: string;
   /** Base64 of the blob; `decrypt` with the same key id and `aadContext` opens it. */
   ciphertext: string;
@@ -146,13 +151,17 @@ export interface YandexEncryptResponse {
 export interface YandexDecryptRequest {
   /** Base64 of the blob `generateDataKey` returned as `dataKeyCiphertext`. */
   ciphertext: string;
+  /** Base64 of the additional authenticated data (AAD context) given when the ciphertext was made, if any. */
   aadContext?: string;
 }
 
 /** Response of `decrypt`. */
 export interface YandexDecryptResponse {
+  /** ID of the symmetric KMS key that was used for decryption. */
   keyId: string;
+  /** ID of the key version that was used for decryption. */
   versionId: string;
+  /** Base64 of the decrypted plaintext (the data key, for a `dataKeyCiphertext`). */
   plaintext: string;
 }
 

@@ -31,6 +31,7 @@ export interface KmsPolicy {
  * const credential: KmsCredential = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'from a secret store', policy: { operations: ['Decrypt'] } };
  */
 export interface KmsCredential extends SigV4Credential {
+  /** What requests signed with this credential may do. Absent: every operation on every key. */
   readonly policy?: KmsPolicy;
 }
 
@@ -43,6 +44,7 @@ export interface KmsCredential extends SigV4Credential {
 export interface KmsPrincipal {
   /** Who it is, as the audit names it; never the token itself. */
   readonly subject: string;
+  /** What requests with this bearer token may do. Absent: every operation on every key. */
   readonly policy?: KmsPolicy;
 }
 
@@ -61,7 +63,9 @@ export type KmsProtocol = 'aws' | 'yandex' | 'alibaba';
  * const audit = (event: KmsAuditEvent) => console.log(event.protocol, event.operation, event.status, event.error ?? 'ok');
  */
 export interface KmsAuditEvent {
+  /** When the request was answered, by the handler's clock. */
   readonly time: Date;
+  /** The request ID the answer carried (AWS `x-amzn-RequestId`, Alibaba `RequestId`, Yandex `x-request-id`). */
   readonly requestId: string;
   /** The protocol the request spoke (or most resembled, when it was refused). */
   readonly protocol: KmsProtocol;
@@ -83,6 +87,7 @@ export interface KmsAuditEvent {
  * const options: ProtocolOptions = { keyring, now: Date.now, maxBody: 64 * 1024 };
  */
 export interface ProtocolOptions {
+  /** The keys the protocol answers with. */
   readonly keyring: Keyring;
   /** The handler's clock, in milliseconds. */
   readonly now: () => number;
@@ -96,6 +101,7 @@ export interface ProtocolOptions {
  * const options: SignedProtocolOptions = { keyring, now: Date.now, maxBody: 65536, maxSkew: 300_000, credentialOf: async () => undefined };
  */
 export interface SignedProtocolOptions extends ProtocolOptions {
+  /** The credential of an access key id, or `undefined` for one the handler does not know. */
   readonly credentialOf: (accessKeyId: string) => Promise<KmsCredential | undefined>;
   /** How far a request's signing time may be from the clock, in milliseconds. */
   readonly maxSkew: number;
@@ -107,9 +113,13 @@ export interface SignedProtocolOptions extends ProtocolOptions {
  * const heard: Heard = {}; // a protocol sets heard.accessKeyId once the signature verified
  */
 export interface Heard {
+  /** The access key that signed the request (AWS, Alibaba), once the signature verified. */
   accessKeyId?: string;
+  /** The principal the bearer token stood for (Yandex), once the token was accepted. */
   subject?: string;
+  /** The operation, by its AWS name. */
   operation?: string;
+  /** The protocol's error name or code, when the request failed. */
   error?: string;
 }
 

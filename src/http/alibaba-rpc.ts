@@ -18,6 +18,7 @@ import { hmac, uriEncode } from './signing.js';
  * const rpc: AlibabaProtocolOptions = { keyring, credentialOf, now: Date.now, maxSkew: 300_000, maxBody: 65536, claimNonce: (key, expiresAt) => nonces.claim(key, expiresAt) };
  */
 export interface AlibabaProtocolOptions extends SignedProtocolOptions {
+  /** Claims a request's SignatureNonce; `false` when it was claimed already (a replay). */
   readonly claimNonce: NonceClaim;
 }
 

@@ -16,6 +16,7 @@ import { SignatureError, SigningKeyCache, verifySigV4 } from './sigv4.js';
  * const aws: AwsProtocolOptions = { keyring, region: 'us-east-2', credentialOf, now: Date.now, maxSkew: 300_000, maxBody: 65536, signingKeys: new SigningKeyCache() };
  */
 export interface AwsProtocolOptions extends SignedProtocolOptions {
+  /** The region SigV4 requests must be signed for. */
   readonly region: string;
   /** Derived SigV4 signing keys, kept across requests. */
   readonly signingKeys: SigningKeyCache;

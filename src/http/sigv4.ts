@@ -7,7 +7,9 @@ import { hmac, uriEncode } from './signing.js';
 
 /** A credential the handler accepts: an access key id and its secret. */
 export interface SigV4Credential {
+  /** The access key id requests name in their signature's `Credential` scope (Alibaba: `AccessKeyId`). */
   readonly accessKeyId: string;
+  /** The secret access key the signatures are computed with (Alibaba: the AccessKeySecret); never logged. */
   readonly secretAccessKey: string;
 }
 
@@ -28,8 +30,11 @@ export class SignatureError extends Error {
 
 /** What a verified request was signed with. */
 export interface SignedScope {
+  /** The access key id of the credential scope. */
   readonly accessKeyId: string;
+  /** The region of the credential scope. */
   readonly region: string;
+  /** The service of the credential scope (`kms`). */
   readonly service: string;
   /** The headers the signature covers, lowercase. */
   readonly signedHeaders: readonly string[];

@@ -24,6 +24,7 @@ export type BearerTokenCheck = (token: string) => KmsPrincipal | undefined | Pro
  * const yandex: YandexProtocolOptions = { keyring, now: Date.now, maxBody: 65536, principalOf: (token) => undefined };
  */
 export interface YandexProtocolOptions extends ProtocolOptions {
+  /** The principal an `Authorization: Bearer` token stands for, or `undefined` to refuse it. */
   readonly principalOf: BearerTokenCheck;
 }
 
