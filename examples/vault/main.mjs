@@ -41,6 +41,8 @@ function addJob(list, title) {
   return {
     bar,
     text,
+    /** Which output writes it (output.mjs), for the curious and the tests. */
+    output(kind) { item.dataset.output = kind; },
     succeed(message, file) {
       item.dataset.outcome = 'done';
       text.textContent = message;
@@ -63,6 +65,7 @@ function addJob(list, title) {
  * (null when written in place). On any failure the output is discarded before the error is rethrown.
  */
 async function pump(input, transform, job, verb, kind, name, directory) {
+  job.output(kind);
   const output = await createOutput(kind, name, { directory });
   const progress = trackProgress(input.size, job.bar, job.text, verb);
   try {
@@ -170,10 +173,10 @@ function wireKeyPanel() {
 
 const ASK_LOCATION = 'webkms-vault:ask-location';
 
-const chosenKind = () => {
-  const kinds = outputKinds();
-  return kinds[0] === 'picker' && !$('ask-location').checked ? kinds[1] : kinds[0];
-};
+// The outputs this browser can write, best first (output.mjs), found at the start.
+let kinds;
+
+const chosenKind = () => (kinds[0] === 'picker' && !$('ask-location').checked ? kinds[1] : kinds[0]);
 
 async function sealFiles(files) {
   if (!currentKeyId) {
@@ -274,7 +277,7 @@ async function openFile(file) {
 // ── start ──────────────────────────────────────────────────────────────────────────────────────
 
 function wireFiles() {
-  const kinds = outputKinds();
+  document.body.dataset.output = kinds[0];
   $('ask-location-row').hidden = kinds[0] !== 'picker';
   // The choice is remembered: unticked once, the picker stays away after a reload.
   $('ask-location').checked = localStorage.getItem(ASK_LOCATION) !== 'no';
@@ -282,7 +285,8 @@ function wireFiles() {
   $('output-note').textContent = {
     picker: 'Files are written straight to disk where you choose (or, unticked, kept in the browser\'s private storage and offered as a download).',
     private: 'Files are written to the browser\'s private storage on disk as they are sealed, then offered as a download.',
-    memory: 'This browser has no file system access: each output is collected in memory before it is offered, so very large files may not fit.',
+    worker: 'Files are written to the browser\'s private storage on disk as they are sealed (by a worker), then offered as a download.',
+    memory: 'This browser lets this page write no file, not even in its private storage: each output is collected in memory before it is offered, so very large files may not fit.',
   }[kinds[0]];
   $('seal-form').addEventListener('submit', (event) => {
     event.preventDefault();
@@ -315,6 +319,7 @@ async function start() {
   }
   try {
     vault = await openVaultKeys();
+    kinds = await outputKinds();
     await clearPrivateOutput();
   } catch (error) {
     status(`The key store did not open: ${describeError(error)}`);
