@@ -1,10 +1,11 @@
 // The dedicated worker behind output.mjs's "worker" output: it writes one file of the Origin
 // Private File System through a FileSystemSyncAccessHandle, which browsers expose only in
-// dedicated workers (Safari before 26 has it, and no createWritable). The page sends
-//   { open: [directory, name] }, then { chunk: ArrayBuffer (transferred) } as many times as needed,
+// dedicated workers (Safari has had it longer than createWritable). The page sends
+//   { open: [[directory, subdirectory, …], name] }, then { chunk: ArrayBuffer (transferred) } as many times as needed,
 //   then { close: true } (or { abort: true }),
 // and awaits the answer to each ({ ok } or { error }) before sending the next: one chunk is in
-// flight at a time, so neither side ever holds more than that.
+// flight at a time, so neither side ever holds more than that. Each call is awaited: the first sync
+// access handles (before the 2022 change of the standard) answered with promises.
 let access;
 let at = 0;
 
@@ -14,20 +15,20 @@ async function handle(message) {
     let dir = await navigator.storage.getDirectory();
     for (const part of job) dir = await dir.getDirectoryHandle(part, { create: true });
     access = await (await dir.getFileHandle(name, { create: true })).createSyncAccessHandle();
-    access.truncate(0);
+    await access.truncate(0);
     at = 0;
   } else if (message.chunk) {
     const bytes = new Uint8Array(message.chunk);
     // A sync access handle may write less than it was given (a full disk): never lose the rest silently.
-    const written = access.write(bytes, { at });
+    const written = await access.write(bytes, { at });
     if (written !== bytes.byteLength) throw new Error(`wrote ${written} of ${bytes.byteLength} bytes (is the disk full?)`);
     at += written;
   } else if (message.close) {
-    access.flush();
-    access.close();
+    await access.flush();
+    await access.close();
     access = undefined;
   } else if (message.abort) {
-    access?.close();
+    await access?.close();
     access = undefined;
   }
 }

@@ -4,9 +4,9 @@
 //   - "private": the Origin Private File System through createWritable(): a file on disk in the
 //     site's private storage, offered afterwards as a download of that disk-backed File;
 //   - "worker": the same file, written by a dedicated worker (opfs-writer.mjs) through a
-//     FileSystemSyncAccessHandle, where the page has no createWritable (Safari before 26);
+//     FileSystemSyncAccessHandle, where the page has no createWritable (Safari, before it had it);
 //   - "memory": none of those works (WebKitGTK 2.50: its private file system is off by default,
-//     refuses ephemeral sessions, and has no sync access handles; Safari's private browsing): the
+//     refuses ephemeral sessions, and has no sync access handles): the
 //     chunks are collected into a Blob. Memory bounds the file size there, and the page says so.
 // A file that fails (tampered, wrong key, cancelled) is discarded: the partial output is deleted,
 // and never offered.
@@ -18,22 +18,39 @@ const PROBE_TIMEOUT = 5_000;
 let detected;
 
 /**
- * The ways this browser can write a file, best first, found once. The private file system is
- * tried, not just looked for: it may exist and still refuse (private browsing, WebKitGTK's
- * ephemeral sessions), and sync access handles exist only in workers.
+ * What this browser can write, found once: { kinds: the outputs, best first; why: why nothing is
+ * written to disk, or '' }. The private file system is tried, not just looked for: it may exist
+ * and still refuse (WebKitGTK's ephemeral sessions), and sync access handles
+ * exist only in workers.
  */
-export function outputKinds() {
+function detect() {
   detected ??= (async () => {
-    const root = await navigator.storage?.getDirectory?.().catch(() => undefined);
-    return [
+    if (typeof navigator.storage?.getDirectory !== 'function') {
+      return { kinds: ['memory'], why: 'it has no private file system (navigator.storage.getDirectory)' };
+    }
+    const refused = await navigator.storage.getDirectory().then(() => '', describeError);
+    if (refused) return { kinds: ['memory'], why: `its private file system refuses this page (${refused})` };
+    const writable = typeof globalThis.FileSystemFileHandle?.prototype.createWritable === 'function';
+    const unsynced = writable ? '' : await syncHandleProblem();
+    const kinds = [
       typeof globalThis.showSaveFilePicker === 'function' && 'picker',
-      root && typeof globalThis.FileSystemFileHandle?.prototype.createWritable === 'function' && 'private',
-      root && (await syncHandleWorks()) && 'worker',
+      writable && 'private',
+      !writable && !unsynced && 'worker',
       'memory',
     ].filter(Boolean);
+    return { kinds, why: kinds.length > 1 ? '' : `its private file system has no createWritable, and a worker's sync access handle fails (${unsynced})` };
   })();
   return detected;
 }
+
+/** An error as one line of text, for the page. */
+export const describeError = (error) => `${error?.name ?? 'Error'}: ${error?.message ?? error}`;
+
+/** The ways this browser can write a file, best first. */
+export const outputKinds = async () => (await detect()).kinds;
+
+/** Why this browser writes nothing to disk (the page says it), or '' when it does. */
+export const memoryReason = async () => (await detect()).why;
 
 const hasPrivateOutput = async () => (await outputKinds()).some((kind) => kind === 'private' || kind === 'worker');
 
@@ -140,17 +157,17 @@ async function workerWritable(path, name) {
   });
 }
 
-/** Whether a worker can open a sync access handle here (WebKitGTK 2.50 has the method, and refuses). */
-async function syncHandleWorks() {
+/** Why a worker cannot open a sync access handle here, or '' (WebKitGTK 2.50 has the method, and refuses). */
+async function syncHandleProblem() {
   const probe = `probe-${crypto.randomUUID()}`;
   let timer;
   try {
     const trial = (async () => (await workerWritable([PRIVATE_DIR, probe], 'probe')).close())();
-    const late = new Promise((resolve, reject) => { timer = setTimeout(() => reject(new Error('no answer')), PROBE_TIMEOUT); });
+    const late = new Promise((resolve, reject) => { timer = setTimeout(() => reject(new Error('the worker did not answer')), PROBE_TIMEOUT); });
     await Promise.race([trial, late]);
-    return true;
-  } catch {
-    return false;
+    return '';
+  } catch (error) {
+    return describeError(error);
   } finally {
     clearTimeout(timer);
     await (await outputDirectory()).removeEntry(probe, { recursive: true }).catch(() => {});

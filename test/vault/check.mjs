@@ -40,12 +40,15 @@ const PASSPHRASE = 'correct horse battery staple';
 const CI = process.env.CI === 'true';
 /**
  * What each in-page flow does: Firefox writes through the sync access handle worker (its page has
- * no createWritable, as in Safari before 26). WebKitGTK 2.50 can write no file at all, and collects
- * in memory: its Storage API and private file system are off by default, refuse the ephemeral
+ * no createWritable, as in Safari before it had one). WebKitGTK 2.50 can write no file at all, and
+ * collects in memory: its Storage API and private file system are off by default, refuse the ephemeral
  * session WebKitWebDriver runs (UnknownError), and a sync access handle is "not supported" by
  * any port but Apple's (IPC::SharedFileHandle is a stub there). Should that change, this fails.
  */
-const OUTPUTS = { firefox: { extractable: true, output: 'worker' }, webkit: { extractable: false, output: 'memory' } };
+const OUTPUTS = {
+  firefox: { extractable: true, output: 'worker', note: 'on disk as they are sealed (by a worker)' },
+  webkit: { extractable: false, output: 'memory', note: 'it has no private file system (navigator.storage.getDirectory)' },
+};
 /** The raw AES key namespace the page writes (examples/vault/keys.mjs) and the README's backends use. */
 const KEY_NAMESPACE = 'webkms-vault';
 
@@ -89,6 +92,7 @@ function pageText() {
     versions: [...document.querySelectorAll('#key-versions tr')].map((row) => row.cells[0].textContent),
     unsupported: document.getElementById('unsupported').hidden ? '' : document.getElementById('unsupported').textContent,
     exportResult: document.getElementById('export-result').textContent,
+    outputNote: document.getElementById('output-note').textContent,
   };
 }
 
@@ -426,7 +430,7 @@ async function chromiumFlow(url, given, out, check) {
 
 /**
  * Firefox through Playwright: { version, run(fn, ...args), shot(state), load(), close() }. The page
- * is given no createWritable, as Safari before 26 has none: Firefox then writes through the sync
+ * is given no createWritable, as Safari before it had one: Firefox then writes through the sync
  * access handle worker (its createWritable path is the one Chromium's flow checks).
  */
 async function firefoxPage(url) {
@@ -480,9 +484,9 @@ async function offeredHash(list) {
 /**
  * Creates a key (extractable in Firefox, to export it; not in WebKit, to see the export refused),
  * seals the generated file, reloads, rotates, opens, and opens a flipped copy; `output` is the
- * output (examples/vault/output.mjs) that must write every file.
+ * output (examples/vault/output.mjs) that must write every file, `note` what the page says of it.
  */
-async function inPageFlow(tab, { extractable, output }, given, out, check) {
+async function inPageFlow(tab, { extractable, output, note }, given, out, check) {
   const { Keyring } = given.webkms;
   let shots = 0;
   /** A screenshot, with `selector` (what the state is about) scrolled into view: WebKit's show the viewport only. */
@@ -515,12 +519,14 @@ async function inPageFlow(tab, { extractable, output }, given, out, check) {
     await shot('key');
     if (!keyOk) return;
 
-    const sealedOk = await check('seals the 32 MiB file (made in the page) with progress; what it offers is hashed in the page', async () => {
+    const sealedOk = await check('seals the 32 MiB file (made in the page) with progress, through the output expected (the page says which and why); what it offers is hashed in the page', async () => {
       await tab.run(watchProgress);
       const make = `(size, seed, name) => new File([(${plaintext})(size, seed)], name)`;
       const done = await job('seal-jobs', () => tab.run(pickAndPress(make, 'seal-files', 'seal'), SIZE, SEED, NAME));
       await shot('sealed', '#seal-jobs li');
       if (done.outcome !== 'done' || done.download !== `${NAME}.webkms` || done.output !== output) return `sealing (expected the ${output} output): ${JSON.stringify(done)}`;
+      const { outputNote } = await tab.run(pageText);
+      if (!outputNote.includes(note)) return `the page says "${outputNote}", not "${note}"`;
       if (!/MiB of 32\.0 MiB · [\d.]+ MB\/s/.test(done.message)) return `no bytes and MB/s in "${done.message}"`;
       const problem = progressProblem(await tab.run(() => window.__vaultProgress), SIZE);
       if (problem) return problem;
