@@ -6,7 +6,8 @@
 //   - "worker": the same file, written by a dedicated worker (opfs-writer.mjs) through a
 //     FileSystemSyncAccessHandle, where the page has no createWritable (Safari, before it had it);
 //   - "memory": none of those works (WebKitGTK 2.50: its private file system is off by default,
-//     refuses ephemeral sessions, and has no sync access handles): the
+//     refuses ephemeral sessions, and has no sync access handles; a download streamed from a
+//     service worker would keep a failed file's partial bytes under its name there): the
 //     chunks are collected into a Blob. Memory bounds the file size there, and the page says so.
 // A file that fails (tampered, wrong key, cancelled) is discarded: the partial output is deleted,
 // and never offered.
