@@ -21,27 +21,25 @@ let detected;
 /**
  * What this browser can write, found once: { kinds: the outputs, best first; why: why nothing is
  * written to disk, or '' }. The private file system is tried, not just looked for: it may exist
- * and still refuse (WebKitGTK's ephemeral sessions), and sync access handles
- * exist only in workers.
+ * and still refuse (WebKitGTK's ephemeral sessions), and sync access handles exist only in workers.
  */
 function detect() {
   detected ??= (async () => {
-    if (typeof navigator.storage?.getDirectory !== 'function') {
-      return { kinds: ['memory'], why: 'it has no private file system (navigator.storage.getDirectory)' };
-    }
-    const refused = await navigator.storage.getDirectory().then(() => '', describeError);
-    if (refused) return { kinds: ['memory'], why: `its private file system refuses this page (${refused})` };
-    const writable = typeof globalThis.FileSystemFileHandle?.prototype.createWritable === 'function';
-    const unsynced = writable ? '' : await syncHandleProblem();
-    const kinds = [
-      typeof globalThis.showSaveFilePicker === 'function' && 'picker',
-      writable && 'private',
-      !writable && !unsynced && 'worker',
-      'memory',
-    ].filter(Boolean);
-    return { kinds, why: kinds.length > 1 ? '' : `its private file system has no createWritable, and a worker's sync access handle fails (${unsynced})` };
+    const [disk, why] = await privateKinds();
+    const kinds = [typeof globalThis.showSaveFilePicker === 'function' && 'picker', ...disk, 'memory'].filter(Boolean);
+    return { kinds, why: kinds.length > 1 ? '' : why };
   })();
   return detected;
+}
+
+/** [the private file system outputs that work here, why none does]. */
+async function privateKinds() {
+  if (typeof navigator.storage?.getDirectory !== 'function') return [[], 'it has no private file system (navigator.storage.getDirectory)'];
+  const refused = await navigator.storage.getDirectory().then(() => '', describeError);
+  if (refused) return [[], `its private file system refuses this page (${refused})`];
+  if (typeof globalThis.FileSystemFileHandle?.prototype.createWritable === 'function') return [['private'], ''];
+  const unsynced = await syncHandleProblem();
+  return unsynced ? [[], `its private file system has no createWritable, and a worker's sync access handle fails (${unsynced})`] : [['worker'], ''];
 }
 
 /** An error as one line of text, for the page. */
