@@ -2,7 +2,7 @@
 // openStream and readHeader), the outputs (output.mjs) and progress (progress.mjs) to the form.
 import { openStream, readHeader, sealStream } from '/dist/index.js';
 import { KEY_NAMESPACE, keyNameOf, openVaultKeys } from './keys.mjs';
-import { clearPrivateOutput, createOutput, outputKinds, pickDirectory } from './output.mjs';
+import { clearPrivateOutput, createOutput, describeError, memoryReason, outputKinds, pickDirectory } from './output.mjs';
 import { formatBytes, sliceStream, trackProgress } from './progress.mjs';
 
 const $ = (id) => document.getElementById(id);
@@ -14,7 +14,6 @@ const HEADER_PREFIX = 1024 * 1024;
 const NOT_SAVED = 'Nothing written: no place to save it was chosen.';
 
 const status = (text) => { $('status').textContent = text; };
-const describeError = (error) => `${error?.name ?? 'Error'}: ${error?.message ?? error}`;
 
 /** What this browser lacks of what the vault needs (empty when it has everything). */
 function missingFeatures() {
@@ -41,6 +40,8 @@ function addJob(list, title) {
   return {
     bar,
     text,
+    /** Which output writes it (output.mjs), for the curious and the tests. */
+    output(kind) { item.dataset.output = kind; },
     succeed(message, file) {
       item.dataset.outcome = 'done';
       text.textContent = message;
@@ -63,6 +64,7 @@ function addJob(list, title) {
  * (null when written in place). On any failure the output is discarded before the error is rethrown.
  */
 async function pump(input, transform, job, verb, kind, name, directory) {
+  job.output(kind);
   const output = await createOutput(kind, name, { directory });
   const progress = trackProgress(input.size, job.bar, job.text, verb);
   try {
@@ -170,10 +172,10 @@ function wireKeyPanel() {
 
 const ASK_LOCATION = 'webkms-vault:ask-location';
 
-const chosenKind = () => {
-  const kinds = outputKinds();
-  return kinds[0] === 'picker' && !$('ask-location').checked ? kinds[1] : kinds[0];
-};
+// The outputs this browser can write, best first (output.mjs), found at the start.
+let kinds;
+
+const chosenKind = () => (kinds[0] === 'picker' && !$('ask-location').checked ? kinds[1] : kinds[0]);
 
 async function sealFiles(files) {
   if (!currentKeyId) {
@@ -273,8 +275,8 @@ async function openFile(file) {
 
 // ── start ──────────────────────────────────────────────────────────────────────────────────────
 
-function wireFiles() {
-  const kinds = outputKinds();
+function wireFiles(why) {
+  document.body.dataset.output = kinds[0];
   $('ask-location-row').hidden = kinds[0] !== 'picker';
   // The choice is remembered: unticked once, the picker stays away after a reload.
   $('ask-location').checked = localStorage.getItem(ASK_LOCATION) !== 'no';
@@ -282,7 +284,8 @@ function wireFiles() {
   $('output-note').textContent = {
     picker: 'Files are written straight to disk where you choose (or, unticked, kept in the browser\'s private storage and offered as a download).',
     private: 'Files are written to the browser\'s private storage on disk as they are sealed, then offered as a download.',
-    memory: 'This browser has no file system access: each output is collected in memory before it is offered, so very large files may not fit.',
+    worker: 'Files are written to the browser\'s private storage on disk as they are sealed (by a worker), then offered as a download.',
+    memory: `This browser lets this page write no file, not even in its private storage: ${why}. Each output is collected in memory before it is offered, so very large files may not fit.`,
   }[kinds[0]];
   $('seal-form').addEventListener('submit', (event) => {
     event.preventDefault();
@@ -313,15 +316,18 @@ async function start() {
     status('Unsupported browser.');
     return;
   }
+  let why;
   try {
     vault = await openVaultKeys();
+    kinds = await outputKinds();
+    why = await memoryReason();
     await clearPrivateOutput();
   } catch (error) {
     status(`The key store did not open: ${describeError(error)}`);
     return;
   }
   wireKeyPanel();
-  wireFiles();
+  wireFiles(why);
   renderKeys();
   document.body.dataset.ready = 'true';
   status(currentKeyId ? `Ready: master key ${currentKeyId}.` : 'Ready: create or import a master key.');

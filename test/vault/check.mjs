@@ -38,6 +38,17 @@ const STEP_TIMEOUT = 60_000;
 const BROWSER_TIMEOUT = Number(process.env.WEBKMS_TIMEOUT || 300) * 1000;
 const PASSPHRASE = 'correct horse battery staple';
 const CI = process.env.CI === 'true';
+/**
+ * What each in-page flow does: Firefox writes through the sync access handle worker (its page has
+ * no createWritable, as in Safari before it had one). WebKitGTK 2.50 can write no file at all, and
+ * collects in memory: its Storage API and private file system are off by default, refuse the ephemeral
+ * session WebKitWebDriver runs (UnknownError), and a sync access handle is "not supported" by
+ * any port but Apple's (IPC::SharedFileHandle is a stub there). Should that change, this fails.
+ */
+const OUTPUTS = {
+  firefox: { extractable: true, output: 'worker', note: 'on disk as they are sealed (by a worker)' },
+  webkit: { extractable: false, output: 'memory', note: 'it has no private file system (navigator.storage.getDirectory)' },
+};
 /** The raw AES key namespace the page writes (examples/vault/keys.mjs) and the README's backends use. */
 const KEY_NAMESPACE = 'webkms-vault';
 
@@ -63,13 +74,13 @@ function watchProgress() {
   }).observe(document.body, { subtree: true, attributes: true, attributeFilter: ['value'] });
 }
 
-/** The newest job of a list once it is the `count`th and ended: { outcome, message, download }, else null. */
+/** The newest job of a list once it is the `count`th and ended: { outcome, message, download, output }, else null. */
 function lastJob([listId, count]) {
   const items = document.querySelectorAll(`#${listId} li`);
   const item = items[0];
   if (items.length < count || !item.dataset.outcome) return null;
   const link = item.querySelector('a.download');
-  return { outcome: item.dataset.outcome, message: item.querySelector('.message').textContent, download: link && link.download };
+  return { outcome: item.dataset.outcome, message: item.querySelector('.message').textContent, download: link && link.download, output: item.dataset.output };
 }
 
 /** What the page shows: the status line, the header fields, the key panel, the live texts. */
@@ -81,6 +92,7 @@ function pageText() {
     versions: [...document.querySelectorAll('#key-versions tr')].map((row) => row.cells[0].textContent),
     unsupported: document.getElementById('unsupported').hidden ? '' : document.getElementById('unsupported').textContent,
     exportResult: document.getElementById('export-result').textContent,
+    outputNote: document.getElementById('output-note').textContent,
   };
 }
 
@@ -248,6 +260,7 @@ async function chromiumFlow(url, given, out, check) {
       const done = await job('seal-jobs', () => press('#seal'));
       await shot('sealed');
       if (done.outcome !== 'done') return `sealing failed: ${done.message}`;
+      if (done.output !== 'private') return `written by the ${done.output} output, not the private file system's createWritable`;
       const problem = progressProblem(await page.evaluate(() => window.__vaultProgress), SIZE);
       if (problem) return problem;
       if (!/MiB of 32\.0 MiB · [\d.]+ MB\/s/.test(done.message)) return `no bytes and MB/s in "${done.message}"`;
@@ -328,7 +341,7 @@ async function chromiumFlow(url, given, out, check) {
       const sealedHere = await run('#seal-files', '#seal', 'seal-jobs');
       const afterSeal = await picked();
       await shot('picker-sealed', picking);
-      if (sealedHere.outcome !== 'done' || sealedHere.download || !sealedHere.message.includes('saved where you chose')) return `seal: ${JSON.stringify(sealedHere)}`;
+      if (sealedHere.outcome !== 'done' || sealedHere.output !== 'picker' || sealedHere.download || !sealedHere.message.includes('saved where you chose')) return `seal: ${JSON.stringify(sealedHere)}`;
       if (afterSeal.length !== 1 || !afterSeal[0].startsWith('picked-small.txt.webkms ')) return `picked files after sealing: ${afterSeal}`;
       // The sealed file, flipped near its end, opened into a picked file: the failure removes a
       // new file, and leaves one the user chose to replace as it was.
@@ -415,11 +428,16 @@ async function chromiumFlow(url, given, out, check) {
 // Firefox ESR over WebDriver BiDi; WebKitWebDriver has no such event): the files are made, handed
 // to the inputs and hashed in the page.
 
-/** Firefox through Playwright: { version, run(fn, ...args), shot(state), load(), close() }. */
+/**
+ * Firefox through Playwright: { version, run(fn, ...args), shot(state), load(), close() }. The page
+ * is given no createWritable, as Safari before it had one: Firefox then writes through the sync
+ * access handle worker (its createWritable path is the one Chromium's flow checks).
+ */
 async function firefoxPage(url) {
   const { browser, close } = await launchBrowser('firefox');
   try {
     const page = await (await browser.newContext({ viewport: { width: 1000, height: 900 } })).newPage();
+    await page.addInitScript(() => { delete FileSystemFileHandle.prototype.createWritable; });
     return {
       run: (fn, ...args) => page.evaluate(([source, values]) => (0, eval)(`(${source})`)(...values), [String(fn), args]),
       shot: (file) => page.screenshot({ path: file, fullPage: true }),
@@ -465,9 +483,10 @@ async function offeredHash(list) {
 
 /**
  * Creates a key (extractable in Firefox, to export it; not in WebKit, to see the export refused),
- * seals the generated file, reloads, rotates, opens, and opens a flipped copy.
+ * seals the generated file, reloads, rotates, opens, and opens a flipped copy; `output` is the
+ * output (examples/vault/output.mjs) that must write every file, `note` what the page says of it.
  */
-async function inPageFlow(tab, { extractable }, given, out, check) {
+async function inPageFlow(tab, { extractable, output, note }, given, out, check) {
   const { Keyring } = given.webkms;
   let shots = 0;
   /** A screenshot, with `selector` (what the state is about) scrolled into view: WebKit's show the viewport only. */
@@ -500,12 +519,14 @@ async function inPageFlow(tab, { extractable }, given, out, check) {
     await shot('key');
     if (!keyOk) return;
 
-    const sealedOk = await check('seals the 32 MiB file (made in the page) with progress; what it offers is hashed in the page', async () => {
+    const sealedOk = await check('seals the 32 MiB file (made in the page) with progress, through the output expected (the page says which and why); what it offers is hashed in the page', async () => {
       await tab.run(watchProgress);
       const make = `(size, seed, name) => new File([(${plaintext})(size, seed)], name)`;
       const done = await job('seal-jobs', () => tab.run(pickAndPress(make, 'seal-files', 'seal'), SIZE, SEED, NAME));
       await shot('sealed', '#seal-jobs li');
-      if (done.outcome !== 'done' || done.download !== `${NAME}.webkms`) return `sealing: ${JSON.stringify(done)}`;
+      if (done.outcome !== 'done' || done.download !== `${NAME}.webkms` || done.output !== output) return `sealing (expected the ${output} output): ${JSON.stringify(done)}`;
+      const { outputNote } = await tab.run(pageText);
+      if (!outputNote.includes(note)) return `the page says "${outputNote}", not "${note}"`;
       if (!/MiB of 32\.0 MiB · [\d.]+ MB\/s/.test(done.message)) return `no bytes and MB/s in "${done.message}"`;
       const problem = progressProblem(await tab.run(() => window.__vaultProgress), SIZE);
       if (problem) return problem;
@@ -530,7 +551,7 @@ async function inPageFlow(tab, { extractable }, given, out, check) {
       await shot('opened', '#open-jobs li');
       const { header } = await tab.run(pageText);
       if (!header.includes(`name="${NAME}"`) || !header.includes(`${KEY_NAMESPACE} / vault/`)) return `header: ${header}`;
-      if (done.outcome !== 'done') return `opening: ${done.message}`;
+      if (done.outcome !== 'done' || done.output !== output) return `opening (expected the ${output} output): ${JSON.stringify(done)}`;
       const total = await tab.run(`async () => (await (${stash})()).byteLength`);
       const problem = progressProblem(await tab.run(() => window.__vaultProgress), total);
       if (problem) return problem;
@@ -548,7 +569,7 @@ async function inPageFlow(tab, { extractable }, given, out, check) {
       const done = await job('open-jobs', () => tab.run(pickAndPress(flip, 'open-file', 'open'), `tampered-${NAME}.webkms`, FLIP_AT));
       await shot('tampered', '#open-jobs li');
       const after = await tab.run(privateLeftovers);
-      if (done.outcome !== 'failed' || !done.message.startsWith('Tampered') || done.download) return JSON.stringify(done);
+      if (done.outcome !== 'failed' || !done.message.startsWith('Tampered') || done.download || done.output !== output) return JSON.stringify(done);
       return after.length === before.length ? '' : `the private file system holds ${after.length} outputs, ${before.length} before`;
     });
     await tab.run(() => new Promise((resolve) => { indexedDB.deleteDatabase('vault-test').onsuccess = resolve; }));
@@ -601,7 +622,7 @@ export async function runVault(out, log) {
       const started = performance.now();
       const flow = browser === 'chromium'
         ? chromiumFlow(server.url, given, dir, check)
-        : (browser === 'firefox' ? firefoxPage(server.url) : webkitPage(server.url)).then((tab) => inPageFlow(tab, { extractable: browser === 'firefox' }, given, dir, check));
+        : (browser === 'firefox' ? firefoxPage(server.url) : webkitPage(server.url)).then((tab) => inPageFlow(tab, OUTPUTS[browser], given, dir, check));
       await check('the flow ends', () => withTimeout(flow, BROWSER_TIMEOUT, `the ${browser} flow`).then(() => ''));
       versions.push(`${browser} ${Math.round((performance.now() - started) / 100) / 10} s`);
     }
