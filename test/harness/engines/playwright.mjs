@@ -3,6 +3,7 @@
 // (procs.mjs stops it whatever happens), and keeps its page open from the suite to interop; the
 // restart phase replaces the page with a new one in the same browser context.
 import * as esbuild from 'esbuild';
+import { rename } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as playwright from 'playwright';
@@ -13,7 +14,6 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.
 const APT = { chromium: ['chromium'], firefox: ['firefox-esr'] };
 const LAUNCH_TIMEOUT = 60_000;
 
-let config;
 // The config's imports (@playwright/test) are test tools, in test/node_modules: resolved from
 // here (as imports, so ESM entries) and left to Node as file URLs, since the compiled config is
 // not under test/.
@@ -24,17 +24,32 @@ const fromTestTools = {
   },
 };
 
-/** playwright.config.ts, compiled next to the bundles (Node 20 cannot import TypeScript). */
-async function project(engine) {
-  if (!config) {
+/**
+ * playwright.config.ts, compiled next to the bundles (Node 20 cannot import TypeScript). One
+ * promise for every caller: chromium's and firefox's requirements are asked for at once, and two
+ * compilations into one file let an import read it half written (CI saw `config.default`
+ * undefined). Written under a name of this process's, then renamed, for the same reason across
+ * processes (the snippets check launches Chromium too).
+ */
+let config;
+function loadConfig() {
+  config ??= (async () => {
     const outfile = path.join(ROOT, '.harness/playwright.config.mjs');
+    const partial = `${outfile}.${process.pid}`;
     await esbuild.build({
-      entryPoints: [path.join(ROOT, 'playwright.config.ts')], outfile, bundle: true, plugins: [fromTestTools],
+      entryPoints: [path.join(ROOT, 'playwright.config.ts')], outfile: partial, bundle: true, plugins: [fromTestTools],
       format: 'esm', platform: 'node', logLevel: 'silent',
     });
-    config = (await import(pathToFileURL(outfile).href)).default;
-  }
-  const found = config.projects.find((p) => p.name === engine);
+    await rename(partial, outfile);
+    const loaded = (await import(pathToFileURL(outfile).href)).default;
+    if (!Array.isArray(loaded?.projects)) throw new Error('playwright.config.ts: no `projects` in its default export');
+    return loaded;
+  })();
+  return config;
+}
+
+async function project(engine) {
+  const found = (await loadConfig()).projects.find((p) => p.name === engine);
   if (!found) throw new Error(`playwright.config.ts has no project named ${engine}`);
   return found.use;
 }
