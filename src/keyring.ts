@@ -22,6 +22,7 @@ import { type RootKey, importRootKey, sealMaterial, unsealMaterial } from './sto
 import type { KeyStore, KeyStoreWrite, StoredKeyVersion, StoredMaterial } from './stores/types.js';
 import type {
   AesKeySpec,
+  AliasChangeOptions,
   AliasListEntry,
   BundleProtection,
   CreateKeyInput,
@@ -423,35 +424,53 @@ export class Keyring {
   }
 
   /**
-   * Points an existing alias at another key. @throws `NotFoundException`, `ValidationException`.
+   * Points an existing alias at another key; with `ifTargetKeyId`, only if it still points at that
+   * key. @throws `NotFoundException`, `ValidationException`, `ConflictException`.
    * @example
    * ```ts
    * await keyring.updateAlias('alias/orders-current', 'orders-2026'); // the next data keys wrap under orders-2026
+   * await keyring.updateAlias('alias/orders-current', 'orders', { ifTargetKeyId: 'orders-2026' }); // back, unless moved meanwhile
    * ```
    */
-  async updateAlias(aliasName: string, targetKeyId: string): Promise<void> {
+  async updateAlias(aliasName: string, targetKeyId: string, options: AliasChangeOptions = {}): Promise<void> {
     checkAliasName(aliasName);
+    const expected = this.#expectedTarget(options, 'updateAlias takes (aliasName, targetKeyId, { ifTargetKeyId? })');
     return this.#records.mutate(() => {
       const record = this.#targetKey(targetKeyId);
-      return this.#aliasChange(aliasName, this.#alias(aliasName).revision, record.keyId);
+      return this.#aliasChange(aliasName, this.#alias(aliasName, expected).revision, record.keyId);
     });
   }
 
   /**
-   * Removes an alias; the key stays. @throws `NotFoundException`.
+   * Removes an alias; the key stays. With `ifTargetKeyId`, only if it still points at that key.
+   * @throws `NotFoundException`, `ConflictException`.
    * @example
    * ```ts
    * await keyring.deleteAlias('alias/orders-current');
    * ```
    */
-  async deleteAlias(aliasName: string): Promise<void> {
+  async deleteAlias(aliasName: string, options: AliasChangeOptions = {}): Promise<void> {
     checkAliasName(aliasName);
-    return this.#records.mutate(() => this.#aliasChange(aliasName, this.#alias(aliasName).revision, null));
+    const expected = this.#expectedTarget(options, 'deleteAlias takes (aliasName, { ifTargetKeyId? })');
+    return this.#records.mutate(() => this.#aliasChange(aliasName, this.#alias(aliasName, expected).revision, null));
   }
 
-  #alias(aliasName: string): { readonly revision: number } {
+  /** The key id `ifTargetKeyId` names (a key id or key ARN of this keyring), checked once. */
+  #expectedTarget(options: AliasChangeOptions, usage: string): string | undefined {
+    checkObject(options, usage);
+    if (options.ifTargetKeyId === undefined) return undefined;
+    const reference = parseKeyReference(options.ifTargetKeyId, this.#scope, 'ifTargetKeyId');
+    check('keyId' in reference, 'ifTargetKeyId is a key id or key ARN, not an alias');
+    return reference.keyId;
+  }
+
+  /** The alias record; with `expectedTarget`, checked to point at that key (when the change is made, not before). */
+  #alias(aliasName: string, expectedTarget?: string): { readonly revision: number } {
     const alias = this.#records.aliases.get(aliasName);
     if (!alias) throw new KmsError('NotFoundException', `alias ${aliasName} does not exist`);
+    if (expectedTarget !== undefined && alias.targetKeyId !== expectedTarget) {
+      throw new KmsError('ConflictException', `alias ${aliasName} no longer points at key ${expectedTarget}; nothing was changed`);
+    }
     return alias;
   }
 

@@ -164,6 +164,17 @@ export interface CreateKeyInput {
   extractable?: boolean;
 }
 
+/** Options of `Keyring.updateAlias` and `Keyring.deleteAlias`. */
+export interface AliasChangeOptions {
+  /**
+   * Change the alias only if it still points at this key (key id or key ARN), checked when the
+   * change is written: a compare-and-set for writers sharing a key store, so that a decision made
+   * on what the alias pointed at is not applied to a key it points at since. Otherwise
+   * `ConflictException`, and nothing changes.
+   */
+  ifTargetKeyId?: string;
+}
+
 /** Input of `Keyring.rotateKey`. */
 export interface RotateKeyInput {
   /**

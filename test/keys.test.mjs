@@ -263,6 +263,21 @@ aliases('alias errors: taken, unknown key, alias target, unknown alias, bad name
   await ring.createAlias(`alias/${'a'.repeat(250)}`, TEST_KEY_ID);
 });
 
+aliases('ifTargetKeyId: updateAlias and deleteAlias change an alias only while it points at that key', async () => {
+  const ring = await testKeyring();
+  await ring.importKey({ keyId: 'second', material: testKeyBytes(16) });
+  await rejects(ring.updateAlias('alias/ExampleAlias', 'second', { ifTargetKeyId: 'second' }), 'ConflictException', /no longer points at key second/);
+  await rejects(ring.deleteAlias('alias/ExampleAlias', { ifTargetKeyId: 'second' }), 'ConflictException');
+  assert.is(ring.describeKey('alias/ExampleAlias').keyId, TEST_KEY_ID, 'nothing changed');
+  await rejects(ring.updateAlias('alias/ExampleAlias', 'second', { ifTargetKeyId: 'alias/ExampleAlias' }), 'ValidationException', /not an alias/);
+  await rejects(ring.updateAlias('alias/ExampleAlias', 'second', new Map([['ifTargetKeyId', 'second']])), 'ValidationException', /updateAlias takes/);
+  await rejects(ring.deleteAlias('alias/ExampleAlias', 'second'), 'ValidationException', /deleteAlias takes/);
+  await ring.updateAlias('alias/ExampleAlias', 'second', { ifTargetKeyId: `arn:aws:kms:us-east-2:111122223333:key/${TEST_KEY_ID}` });
+  assert.is(ring.describeKey('alias/ExampleAlias').keyId, 'second');
+  await ring.deleteAlias('alias/ExampleAlias', { ifTargetKeyId: 'second' });
+  assert.equal(ring.listAliases(), []);
+});
+
 aliases('ARNs of another region or account name nothing here', async () => {
   const ring = await testKeyring();
   await rejects(ring.generateDataKey({ keyId: `arn:aws:kms:eu-west-1:111122223333:key/${TEST_KEY_ID}` }), 'NotFoundException', /region/);

@@ -8,7 +8,7 @@
  */
 import { encode } from '../base64.js';
 import type { Keyring } from '../keyring.js';
-import type { EncryptionContext, KeyMetadata } from '../types.js';
+import type { AliasChangeOptions, EncryptionContext, KeyMetadata } from '../types.js';
 import { dialectError } from './errors.js';
 import { type FieldError, Fields } from './fields.js';
 
@@ -573,18 +573,21 @@ export class AwsKms {
     return {};
   }
 
-  /** UpdateAlias: points an existing alias at another key (key id or key ARN). */
-  async updateAlias(request: AwsUpdateAliasRequest): Promise<AwsEmptyResponse> {
+  /**
+   * UpdateAlias: points an existing alias at another key (key id or key ARN). `options` is
+   * webkms's, not AWS's: `ifTargetKeyId` makes it a compare-and-set (see `Keyring.updateAlias`).
+   */
+  async updateAlias(request: AwsUpdateAliasRequest, options: AliasChangeOptions = {}): Promise<AwsEmptyResponse> {
     const fields = this.#fields(request, 'UpdateAlias', ['AliasName', 'TargetKeyId']);
     const AliasName = fields.string('AliasName', { required: true, maxLength: 256 });
-    await this.#keyring.updateAlias(AliasName, keyIdOrArn(fields, 'TargetKeyId'));
+    await this.#keyring.updateAlias(AliasName, keyIdOrArn(fields, 'TargetKeyId'), options);
     return {};
   }
 
-  /** DeleteAlias: the key stays. */
-  async deleteAlias(request: AwsDeleteAliasRequest): Promise<AwsEmptyResponse> {
+  /** DeleteAlias: the key stays. `options` as for {@link AwsKms.updateAlias}. */
+  async deleteAlias(request: AwsDeleteAliasRequest, options: AliasChangeOptions = {}): Promise<AwsEmptyResponse> {
     const fields = this.#fields(request, 'DeleteAlias', ['AliasName']);
-    await this.#keyring.deleteAlias(fields.string('AliasName', { required: true, maxLength: 256 }));
+    await this.#keyring.deleteAlias(fields.string('AliasName', { required: true, maxLength: 256 }), options);
     return {};
   }
 

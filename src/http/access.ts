@@ -5,6 +5,7 @@ import { decode } from '../base64.js';
 import { parseBlob } from '../blob.js';
 import { isKeyId } from '../identifiers.js';
 import type { Keyring } from '../keyring.js';
+import type { AliasChangeOptions } from '../types.js';
 import type { SigV4Credential } from './sigv4.js';
 
 /**
@@ -183,4 +184,19 @@ export function policyDenial(keyring: Keyring, policy: KmsPolicy | undefined, op
     }
   }
   return undefined;
+}
+
+/**
+ * What makes an alias change apply to the alias as `policy` judged it: a `keys` policy allowed
+ * UpdateAlias or DeleteAlias by the key the alias points at now, and a writer sharing the store may
+ * re-point it before the change is written (the keyring then reloads and would change it anyway).
+ * With `ifTargetKeyId` the change is made only while the alias still points at the judged key.
+ * @example
+ * await kms.updateAlias(input, aliasChangeGuard(keyring, policy, 'UpdateAlias', input));
+ */
+export function aliasChangeGuard(keyring: Keyring, policy: KmsPolicy | undefined, operation: string, input: Record<string, unknown>): AliasChangeOptions {
+  const alias = input['AliasName'];
+  if (!policy?.keys || (operation !== 'UpdateAlias' && operation !== 'DeleteAlias') || typeof alias !== 'string') return {};
+  const judged = keyIdOf(keyring, alias);
+  return judged === undefined ? {} : { ifTargetKeyId: judged };
 }

@@ -6,7 +6,8 @@ import { KmsError } from '../errors.js';
 import { AwsKms } from '../dialects/aws.js';
 import { parseJson } from '../dialects/json.js';
 import { plainEntries } from '../plain.js';
-import { type Heard, type KmsCredential, type SignedProtocolOptions, policyDenial, requestedKeys } from './access.js';
+import type { AliasChangeOptions } from '../types.js';
+import { type Heard, type KmsCredential, type SignedProtocolOptions, aliasChangeGuard, policyDenial, requestedKeys } from './access.js';
 import { BodyTooLarge, bodyText, hasContentType, readBody } from './body.js';
 import { SignatureError, SigningKeyCache, verifySigV4 } from './sigv4.js';
 
@@ -22,7 +23,7 @@ export interface AwsProtocolOptions extends SignedProtocolOptions {
   readonly signingKeys: SigningKeyCache;
 }
 
-type Operation = (kms: AwsKms, input: never) => Promise<object>;
+type Operation = (kms: AwsKms, input: never, guard: AliasChangeOptions) => Promise<object>;
 
 // Every operation of AwsKms, by its AWS name.
 const OPERATIONS: Record<string, Operation> = {
@@ -39,8 +40,8 @@ const OPERATIONS: Record<string, Operation> = {
   DisableKey: (kms, input) => kms.disableKey(input),
   RotateKeyOnDemand: (kms, input) => kms.rotateKeyOnDemand(input),
   CreateKey: (kms, input) => kms.createKey(input),
-  UpdateAlias: (kms, input) => kms.updateAlias(input),
-  DeleteAlias: (kms, input) => kms.deleteAlias(input),
+  UpdateAlias: (kms, input, guard) => kms.updateAlias(input, guard),
+  DeleteAlias: (kms, input, guard) => kms.deleteAlias(input, guard),
   ListKeyRotations: (kms, input) => kms.listKeyRotations(input),
 };
 
@@ -130,7 +131,7 @@ async function answerAws(request: Request, body: Uint8Array, options: AwsProtoco
   const fields = Object.fromEntries(input);
   const denial = policyDenial(options.keyring, credential?.policy, operation, requestedKeys(fields, operation));
   if (denial) throw new AwsFault('AccessDeniedException', 400, `User ${scope.accessKeyId} is not authorized to perform kms:${operation} ${denial}`);
-  return run(new AwsKms(options.keyring), fields as never);
+  return run(new AwsKms(options.keyring), fields as never, aliasChangeGuard(options.keyring, credential?.policy, operation, fields));
 }
 
 /**

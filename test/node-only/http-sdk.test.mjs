@@ -67,6 +67,40 @@ operations('a key policy judges an alias by its target: UpdateAlias or DeleteAli
   }
 });
 
+operations('a key policy judges an alias change by the target it had: re-pointed by another writer meanwhile, UpdateAlias and DeleteAlias change nothing (ConflictException), and a retry is judged afresh', async () => {
+  const store = new MemoryKeyStore();
+  const writer = await Keyring.open({ store, region: REGION, accountId: ACCOUNT_ID });
+  await writer.createKey({ keyId: 'A', aliases: ['alias/shared'] });
+  await writer.createKey({ keyId: 'victim' });
+  // This keyring loads alias/shared → A, and does not watch the store.
+  const stale = await Keyring.open({ store: { keepsCryptoKeys: true, load: () => store.load(), commit: (w) => store.commit(w) }, region: REGION, accountId: ACCOUNT_ID });
+  const limited = await serveNode(createKmsHandler({ keyring: stale, credentials: [{ ...CREDENTIALS, policy: { operations: ['UpdateAlias', 'DeleteAlias'], keys: ['A'] } }] }));
+  const target = async () => (await Keyring.open({ store, region: REGION, accountId: ACCOUNT_ID })).describeKey('alias/shared').keyId;
+  try {
+    await writer.updateAlias('alias/shared', 'victim');
+    const { kms } = sdkClient(limited.url);
+    // Judged on alias/shared → A (allowed); written, the commit meets the new revision and the keyring reloads.
+    await rejectsWith(kms.updateAlias({ AliasName: 'alias/shared', TargetKeyId: 'A' }), 'ConflictException');
+    assert.is(await target(), 'victim', 'the alias still names the key it was re-pointed at');
+    // Reloaded now: the retry is judged by the alias's target as it is.
+    await rejectsWith(kms.updateAlias({ AliasName: 'alias/shared', TargetKeyId: 'A' }), 'AccessDeniedException');
+    await rejectsWith(kms.deleteAlias({ AliasName: 'alias/shared' }), 'AccessDeniedException');
+    assert.is(await target(), 'victim');
+    // The same for DeleteAlias, on a keyring that has not reloaded yet.
+    const stale2 = await Keyring.open({ store: { keepsCryptoKeys: true, load: () => store.load(), commit: (w) => store.commit(w) }, region: REGION, accountId: ACCOUNT_ID });
+    const limited2 = await serveNode(createKmsHandler({ keyring: stale2, credentials: [{ ...CREDENTIALS, policy: { operations: ['DeleteAlias'], keys: ['victim'] } }] }));
+    try {
+      await writer.updateAlias('alias/shared', 'A');
+      await rejectsWith(sdkClient(limited2.url).kms.deleteAlias({ AliasName: 'alias/shared' }), 'ConflictException');
+      assert.is(await target(), 'A', 'not deleted');
+    } finally {
+      await limited2.close();
+    }
+  } finally {
+    await limited.close();
+  }
+});
+
 operations('the operation must be signed: a request whose signature leaves out X-Amz-Target is refused before it runs', async ({ keyring, server }) => {
   const { SignatureV4 } = await import('@smithy/signature-v4');
   class Sha256 {

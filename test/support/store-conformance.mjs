@@ -98,6 +98,19 @@ export function keyStoreConformance(name, fresh, { sealed: keepsSealed = false }
     assert.equal((await open()).listAliases(), []);
   });
 
+  test('ifTargetKeyId: a keyring that has not seen another re-point an alias changes nothing (ConflictException); reloaded, it does', async () => {
+    const { keyring, open, again } = await setup();
+    await keyring.createKey({ keyId: 'a', aliases: ['alias/x'] });
+    await keyring.createKey({ keyId: 'b' });
+    const stale = await open(unwatched(again()));
+    await keyring.updateAlias('alias/x', 'b');
+    await rejects(stale.updateAlias('alias/x', 'a', { ifTargetKeyId: 'a' }), 'ConflictException', /alias\/x/);
+    await rejects(stale.deleteAlias('alias/x', { ifTargetKeyId: 'a' }), 'ConflictException');
+    assert.is((await open()).describeKey('alias/x').keyId, 'b', 'the alias kept the target the other keyring gave it');
+    await stale.updateAlias('alias/x', 'a', { ifTargetKeyId: 'b' });
+    assert.is((await open()).describeKey('alias/x').keyId, 'a');
+  });
+
   test('two keyrings rotating one key at once lose no rotation', async () => {
     const { keyring, open } = await setup();
     await keyring.createKey({ keyId: 'k' });
