@@ -38,6 +38,7 @@ export class KmsError extends Error {
   declare readonly name: KmsErrorName;
 
   /**
+   * An error named as AWS KMS names it.
    * @param name - the AWS-style error name.
    * @param message - what was wrong, never key material.
    * @param options - `cause`: the underlying engine error, when there is one.

@@ -83,6 +83,7 @@ export class AlibabaKmsError extends KmsError {
   readonly requestId: string;
 
   /**
+   * An error as Alibaba Cloud KMS reports it, named as webkms names it.
    * @param code - Alibaba's error code.
    * @param message - what was wrong, never key material.
    * @param requestId - the call's RequestId.
@@ -243,7 +244,10 @@ function jsonContext(fields: Fields, requestId: string): EncryptionContext | und
 export class AlibabaKms {
   readonly #keyring: Keyring;
 
-  /** @param keyring - the keys this API answers with; other dialects may share it. */
+  /**
+   * Alibaba Cloud KMS's classic RPC API over `keyring`; no state of its own.
+   * @param keyring - the keys this API answers with; other dialects may share it.
+   */
   constructor(keyring: Keyring) {
     this.#keyring = keyring;
   }
@@ -415,7 +419,10 @@ const GCM: readonly ['AES_GCM'] = ['AES_GCM'];
 export class AlibabaKmsInstance {
   readonly #keyring: Keyring;
 
-  /** @param keyring - the keys this API answers with; other dialects may share it. */
+  /**
+   * Alibaba Cloud KMS's instance API over `keyring`; no state of its own.
+   * @param keyring - the keys this API answers with; other dialects may share it.
+   */
   constructor(keyring: Keyring) {
     this.#keyring = keyring;
   }

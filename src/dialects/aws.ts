@@ -380,7 +380,10 @@ function keyMetadata(meta: KeyMetadata, accountId: string): AwsKeyMetadata {
 export class AwsKms {
   readonly #keyring: Keyring;
 
-  /** @param keyring - the keys this API answers with; other dialects may share it. */
+  /**
+   * The AWS KMS API over `keyring`; no state of its own.
+   * @param keyring - the keys this API answers with; other dialects may share it.
+   */
   constructor(keyring: Keyring) {
     this.#keyring = keyring;
   }

@@ -81,6 +81,7 @@ export class KMSServiceError extends KmsError {
   readonly operation: KMSOperation;
 
   /**
+   * The AWS dialect's error as k6 reports it.
    * @param error - the AWS dialect's error.
    * @param operation - the failed call.
    */
@@ -111,7 +112,10 @@ export class KMSServiceError extends KmsError {
 export class KMSClient {
   readonly #aws: AwsKms;
 
-  /** @param keyring - the keys to answer with; other dialects may share it. */
+  /**
+   * k6's KMS client over `keyring` instead of an AWS configuration.
+   * @param keyring - the keys to answer with; other dialects may share it.
+   */
   constructor(keyring: Keyring) {
     this.#aws = new AwsKms(keyring);
   }

@@ -61,6 +61,7 @@ export class YandexKmsError extends KmsError {
   readonly httpStatus: number;
 
   /**
+   * An error as Yandex Cloud KMS reports it, named as webkms names it.
    * @param status - the gRPC status.
    * @param message - what was wrong, never key material.
    * @param options - `name`: the AWS name, when the core named the mistake itself; `cause`.
@@ -179,7 +180,10 @@ const SPEC_KEYS = { AES_128: 'AES_128', AES_192: 'AES_192', AES_256: 'AES_256', 
 export class YandexKms {
   readonly #keyring: Keyring;
 
-  /** @param keyring - the keys this API answers with; other dialects may share it. */
+  /**
+   * Yandex Cloud KMS's SymmetricCryptoService over `keyring`; no state of its own.
+   * @param keyring - the keys this API answers with; other dialects may share it.
+   */
   constructor(keyring: Keyring) {
     this.#keyring = keyring;
   }
