@@ -50,6 +50,8 @@ async function main(argv) {
     await command.run(args);
     return 0;
   } catch (error) {
+    // Standard output's reader went away (`… | head`): what it wanted it has; nothing to say.
+    if (/** @type {{ code?: unknown }} */ (error)?.code === 'EPIPE') return 1;
     const usage = error instanceof UsageError;
     process.stderr.write(`webkms${command ? ` ${name}` : ''}: ${describe(error)}${usage ? ` (see webkms ${command ? `${name} ` : ''}--help)` : ''}\n`);
     return usage ? 2 : 1;

@@ -115,8 +115,9 @@ export function contextOption(args, name) {
   const values = /** @type {string[] | undefined} */ (args.options[name]);
   if (values === undefined) return undefined;
   if (values.length === 1 && values[0]?.trimStart().startsWith('{')) return jsonContext(values[0], name);
+  // No prototype: `__proto__=x` is a pair like any other, not a write to the prototype that drops it.
   /** @type {Record<string, string>} */
-  const context = {};
+  const context = Object.create(null);
   for (const pair of values) {
     const at = pair.indexOf('=');
     if (at < 1) throw new UsageError(`--${name} takes KEY=VALUE (or one JSON object), not ${shorten(pair)}`);
@@ -142,6 +143,10 @@ function jsonContext(text, name) {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || !Object.values(parsed).every((v) => typeof v === 'string')) {
     throw new UsageError(`--${name} must be a JSON object of strings`);
   }
+  // JSON.parse keeps the last of two equal keys. In an object of strings every string token is a
+  // key or a value, so fewer keys than half the tokens means a key came twice.
+  const tokens = text.match(/"(?:[^"\\]|\\.)*"/g)?.length ?? 0;
+  if (tokens !== 2 * Object.keys(parsed).length) throw new UsageError(`--${name} names a key twice`);
   return parsed;
 }
 

@@ -51,9 +51,11 @@ function fromNode(readable) {
  */
 
 /**
- * Where a command's output goes. A file is written to a temporary file beside it (mode 0600:
- * it may be plaintext), renamed to `name` by `commit`; `discard` removes it, so a failed command
- * leaves no partial file. Standard output cannot be taken back: bytes go out as they come.
+ * Where a command's output goes. A regular file (or a new one) is written to a temporary file
+ * beside it (mode 0600: it may be plaintext), flushed to disk and renamed over it by `commit`;
+ * `discard` removes it, so a failed command leaves no partial file. A symbolic link is followed:
+ * its target is replaced, the link kept. Standard output, and an OUT that is no regular file (a
+ * pipe, a terminal, /dev/null), cannot be taken back: bytes go out as they come.
  * @param {string} name
  * @returns {Promise<Output>}
  */
@@ -62,26 +64,31 @@ export async function openOutput(name) {
     const stream = toStdout();
     return { stream, commit: async () => undefined, discard: async () => undefined };
   }
-  const temporary = path.join(path.dirname(name), `.${path.basename(name)}.${crypto.randomUUID().slice(0, 8)}.partial`);
-  const handle = await fsp.open(temporary, 'wx', 0o600);
-  let closed = false;
-  const close = async () => {
-    if (closed) return;
-    closed = true;
-    await handle.close();
-  };
+  const stat = await fsp.stat(name).catch(() => undefined);
+  if (stat?.isDirectory()) throw Object.assign(new Error('OUT is a directory'), { code: 'EISDIR' });
+  if (stat && !stat.isFile()) {
+    // Opened by the name given: the real path of /dev/fd/1 is no path (Bun makes it "pipe:[…]").
+    const handle = await fsp.open(name, 'w');
+    const close = once(() => handle.close());
+    return { stream: toHandle(handle, close), commit: close, discard: close };
+  }
+  const target = stat ? await fsp.realpath(name) : await linkTarget(name);
+  // Named for webkms, not for OUT: a long OUT name plus a suffix could exceed the name limit.
+  const temporary = path.join(path.dirname(target), `.webkms-${crypto.randomUUID().slice(0, 8)}.partial`);
+  // Registered before it exists: a signal between creating and registering would leave it behind.
   removeOnExit.add(temporary);
-  const stream = new WritableStream({
-    async write(chunk) {
-      for (let at = 0; at < chunk.length; ) at += (await handle.write(chunk, at, chunk.length - at)).bytesWritten;
-    },
-    close,
+  const handle = await fsp.open(temporary, 'wx', 0o600).catch((error) => {
+    removeOnExit.delete(temporary);
+    throw error;
   });
+  const close = once(() => handle.close());
+  // On disk before the rename: a crash right after must not leave OUT renamed but empty.
+  const stream = toHandle(handle, once(() => handle.sync().then(close)));
   return {
     stream,
     async commit() {
       await close();
-      await fsp.rename(temporary, name);
+      await fsp.rename(temporary, target);
       removeOnExit.delete(temporary);
     },
     async discard() {
@@ -92,14 +99,63 @@ export async function openOutput(name) {
   };
 }
 
-// Temporary files still open when the process is interrupted (Ctrl-C): removed before it exits.
-const removeOnExit = new Set();
-for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
-  process.once(signal, () => {
-    for (const file of removeOnExit) fs.rmSync(file, { force: true });
-    process.exit(130);
+/**
+ * Where a name that is no file yet will be: a dangling symbolic link's (final) target, or the name.
+ * @param {string} name
+ */
+async function linkTarget(name) {
+  let at = name;
+  for (let hops = 0; hops < 40; hops++) {
+    const link = await fsp.readlink(at).catch(() => undefined);
+    if (link === undefined) return at;
+    at = path.resolve(path.dirname(at), link);
+  }
+  throw Object.assign(new Error('OUT is a loop of symbolic links'), { code: 'ELOOP' });
+}
+
+/**
+ * A file handle as a WritableStream; `close` ends it.
+ * @param {import('node:fs/promises').FileHandle} handle
+ * @param {() => Promise<void>} close
+ * @returns {WritableStream<Uint8Array>}
+ */
+function toHandle(handle, close) {
+  return new WritableStream({
+    async write(chunk) {
+      for (let at = 0; at < chunk.length; ) at += (await handle.write(chunk, at, chunk.length - at)).bytesWritten;
+    },
+    close,
   });
 }
+
+/**
+ * `run`, called at most once: later calls share the first call's promise.
+ * @param {() => Promise<void>} run
+ */
+function once(run) {
+  /** @type {Promise<void> | undefined} */
+  let done;
+  return () => (done ??= run());
+}
+
+// Temporary files still there when the process ends: removed on exit, and on the signals that
+// end a command line (Ctrl-C, kill, a closed terminal), which exit as a shell reports them.
+const removeOnExit = new Set();
+const sweep = () => {
+  for (const file of removeOnExit) fs.rmSync(file, { force: true });
+  removeOnExit.clear();
+};
+process.once('exit', sweep);
+for (const [signal, number] of /** @type {const} */ ([['SIGINT', 2], ['SIGTERM', 15], ['SIGHUP', 1]])) {
+  process.once(signal, () => {
+    sweep();
+    process.exit(128 + number);
+  });
+}
+
+// A reader that went away (`webkms open … - | head`) is reported by each write's callback, which
+// the command handles; Node would also raise it as an uncaught 'error' event.
+process.stdout.on('error', () => undefined);
 
 /** Standard output as a WritableStream: each write waits until Node has handed it on. */
 function toStdout() {

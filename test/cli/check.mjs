@@ -131,7 +131,7 @@ const README_FIXTURES = {
  * The checks of one runtime: `cli(args, { stdin })` runs the packed bin under it, `shell(script)`
  * runs bash with `webkms` on the PATH.
  */
-function runtimeChecks({ cli, shell, dir, big, bigHash, sdk, webkms }) {
+function runtimeChecks({ cli, spawnCli, shell, dir, big, bigHash, sdk, webkms }) {
   const file = (name) => path.join(dir, name);
   const key = file('k.jwk');
   const checks = {};
@@ -314,6 +314,106 @@ function runtimeChecks({ cli, shell, dir, big, bigHash, sdk, webkms }) {
     };
   }
 
+  const secretOf = (jwkFile) => JSON.parse(fs.readFileSync(jwkFile, 'utf8')).k;
+  const quotes = (ran, secret) => ran.stderr.includes(secret) || ran.stderr.includes(Buffer.from(secret, 'base64url').toString('base64').slice(0, 16));
+
+  checks['--key given the key itself (JWK or base64 bytes, not a file name) is refused without quoting it'] = async () => {
+    const jwk = fs.readFileSync(key, 'utf8');
+    const inline = await cli(['seal', '--key', jwk, 'small', 'x']);
+    expect(inline.code === 2 && /ValidationException: --key takes a file name/.test(inline.stderr), `a JWK as --key: ${described(inline)}`);
+    const bytes = Buffer.from(secretOf(key), 'base64url').toString('base64');
+    const asPath = await cli(['seal', '--key', bytes, 'small', 'x']);
+    expect(asPath.code === 1 && /NotFoundException/.test(asPath.stderr), `base64 bytes as --key: ${described(asPath)}`);
+    for (const ran of [inline, asPath]) expect(!quotes(ran, secretOf(key)), `the error quotes the key: ${ran.stderr}`);
+    expect(!fs.existsSync(file('x')), 'an output was written');
+  };
+
+  checks['--key that is no regular file (/dev/zero, a FIFO) is refused, not read without end'] = async () => {
+    fs.rmSync(file('key.fifo'), { force: true });
+    const fifo = spawnSync('mkfifo', [file('key.fifo')]);
+    expect(fifo.status === 0, `mkfifo: ${fifo.stderr}`);
+    for (const source of ['/dev/zero', file('key.fifo')]) {
+      const ran = await cli(['seal', '--key', source, 'small', 'x']);
+      expect(ran.code === 1 && /ValidationException: the --key file is not a regular file/.test(ran.stderr), `--key ${source}: ${described(ran)}`);
+    }
+    fs.rmSync(file('key.fifo'));
+  };
+
+  checks['OUT that is the --key file (by its name or a link) is refused, and the key kept'] = async () => {
+    fs.copyFileSync(key, file('own.jwk'));
+    fs.rmSync(file('own-link.jwk'), { force: true });
+    fs.symlinkSync('own.jwk', file('own-link.jwk'));
+    for (const out of ['own.jwk', 'own-link.jwk', './own.jwk']) {
+      const ran = await cli(['seal', '--key', 'own.jwk', 'small', out]);
+      expect(ran.code === 2 && /OUT is the --key file/.test(ran.stderr), `OUT ${out}: ${described(ran)}`);
+      expect(same(key, file('own.jwk')), `OUT ${out}: the key file was changed`);
+    }
+  };
+
+  checks['--context __proto__=x is a pair like any other; a JSON context naming a key twice is refused'] = async () => {
+    const sealed = await cli(['seal', '--key', key, '--context', '__proto__=x', 'small', 'proto.webkms']);
+    expect(sealed.code === 0, `seal: ${described(sealed)}`);
+    const header = await cli(['header', 'proto.webkms']);
+    expect(JSON.stringify(JSON.parse(header.stdout).encryptionContext) === '{"__proto__":"x"}', `context ${header.stdout}`);
+    const wrong = await cli(['open', '--key', key, '--context', '__proto__=y', 'proto.webkms', 'x']);
+    expect(wrong.code === 1 && /InvalidCiphertextException/.test(wrong.stderr), `open with __proto__=y: ${described(wrong)}`);
+    const right = await cli(['open', '--key', key, '--context', '__proto__=x', 'proto.webkms', 'proto.out']);
+    expect(right.code === 0 && same(file('small'), file('proto.out')), `open with __proto__=x: ${described(right)}`);
+    for (const json of ['{"a":"1","a":"2"}', '{"a":"1","\\u0061":"2"}']) {
+      const ran = await cli(['generate-data-key', '--key-id', 'alias/a', '--key-spec', 'AES_256', '--encryption-context', json]);
+      expect(ran.code === 2 && /names a key twice/.test(ran.stderr), `${json}: ${described(ran)}`);
+    }
+    const escaped = await cli(['generate-data-key', '--key-id', 'alias/a', '--key-spec', 'AES_256', '--encryption-context', '{"a\\"":"1","b":"\\"2"}']);
+    expect(escaped.code === 0, `a context with escaped quotes: ${described(escaped)}`);
+  };
+
+  checks['OUT through a symbolic link replaces its target; a pipe, /dev/null or a long name is written'] = async () => {
+    for (const name of ['link.out', 'target.out']) fs.rmSync(file(name), { force: true });
+    fs.symlinkSync('target.out', file('link.out'));
+    for (const round of ['a dangling link', 'a link to a file']) {
+      const ran = await cli(['seal', '--key', key, 'small', 'link.out']);
+      expect(ran.code === 0 && fs.lstatSync(file('link.out')).isSymbolicLink(), `${round}: ${described(ran)}`);
+      const opened = await cli(['open', '--key', key, 'target.out', '-']);
+      expect(opened.code === 0 && Buffer.compare(opened.stdout, fs.readFileSync(file('small'))) === 0, `${round}: the target does not open`);
+    }
+    // Through bash's pipe: the test's own stdout is a socket, which /dev/fd/1 cannot open.
+    // Devices through links of the scratch directory: code that renamed over OUT would replace the
+    // link, never the machine's device.
+    fs.rmSync(file('null.out'), { force: true });
+    fs.symlinkSync('/dev/null', file('null.out'));
+    const piped = await shell('webkms seal --key k.jwk small /dev/fd/1 | webkms open --key k.jwk - /dev/fd/1 | cmp - small && webkms open --key k.jwk target.out null.out && test -c null.out');
+    expect(piped.code === 0, `/dev/fd/1, then /dev/null: ${described(piped)}`);
+    const long = `${'n'.repeat(240)}.webkms`; // 247 characters: the limit is 255
+    const ran = await cli(['seal', '--key', key, 'small', long]);
+    expect(ran.code === 0 && fs.existsSync(file(long)), `a 247-character OUT: ${described(ran)}`);
+    fs.rmSync(file(long));
+  };
+
+  checks['a full disk is reported as ENOSPC; a reader gone (| head) ends it quietly'] = async () => {
+    fs.rmSync(file('full.out'), { force: true });
+    fs.symlinkSync('/dev/full', file('full.out'));
+    const full = await cli(['seal', '--key', key, 'mid', 'full.out']);
+    expect(full.code === 1 && /^webkms seal: KMSInternalException: .*(ENOSPC|No space left)[^\n]*\n$/.test(full.stderr), `OUT a link to /dev/full: ${described(full)}`);
+    const ran = await shell(`set +o pipefail; webkms seal --key k.jwk '${big}' - | head -c 10 >/dev/null; echo "\${PIPESTATUS[0]}"`);
+    expect(ran.stdout.toString() === '1\n' && ran.stderr === '', `seal | head: ${described(ran)}, printed ${ran.stdout}`);
+  };
+
+  for (const [signal, code] of [['SIGTERM', 143], ['SIGHUP', 129], ['SIGINT', 130]]) {
+    checks[`${signal} while sealing: exit code ${code}, no temporary file left`] = async () => {
+      const child = spawnCli(['seal', '--key', key, '-', 'interrupted.out']);
+      const exited = new Promise((resolve) => child.once('close', (status, by) => resolve(status ?? by)));
+      child.stdin.on('error', () => {});
+      child.stdin.write(randomBytes(2 ** 20));
+      const partial = () => fs.readdirSync(dir).filter((f) => f.endsWith('.partial'));
+      for (let waited = 0; partial().length === 0 && waited < TIMEOUT; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(partial().length === 1, 'no temporary file while sealing');
+      child.kill(signal);
+      const status = await withTimeout(exited, TIMEOUT, `seal after ${signal}`);
+      expect(status === code, `exit code ${status}`);
+      expect(partial().length === 0 && !fs.existsSync(file('interrupted.out')), `left: ${partial().join(', ')}`);
+    };
+  }
+
   checks['the AWS Encryption SDK opens what the CLI sealed'] = async () => {
     const data = randomBytes(2 * 2 ** 20 + 3);
     fs.writeFileSync(file('sdk.in'), data);
@@ -425,11 +525,12 @@ export async function runCli(out, log) {
     const dir = path.join(out, runtime);
     fs.mkdirSync(dir);
     const cli = (args, options = {}) => run(command, [...prefix, bin, ...args], { cwd: dir, ...options });
+    const spawnCli = (args) => track(spawn(command, [...prefix, bin, ...args], { cwd: dir, env: { ...process.env, DENO_NO_UPDATE_CHECK: '1' }, stdio: ['pipe', 'ignore', 'pipe'] }));
     const PATH = pathWith(runtime, bin, out);
     const shell = (script, cwd = dir) => run('bash', ['-e', '-o', 'pipefail', '-c', script], { cwd, env: { PATH } });
     fs.writeFileSync(path.join(dir, 'other.jwk'), JSON.stringify({ kty: 'oct', kid: 'cli-test', k: randomBytes(32).toString('base64url') }));
     fs.writeFileSync(path.join(dir, 'broken.jwk'), '{"kty":"oct","k":"c2VjcmV0LWtleS1ieXRlcw", oops');
-    for (const [name, check] of Object.entries(runtimeChecks({ cli, shell, dir, big: bigFile, bigHash, sdk, webkms }))) await record(`${runtime}: ${name}`, check);
+    for (const [name, check] of Object.entries(runtimeChecks({ cli, spawnCli, shell, dir, big: bigFile, bigHash, sdk, webkms }))) await record(`${runtime}: ${name}`, check);
 
     for (const block of blocks) {
       await record(`${runtime}: README.md:${block.line} ${block.name} runs as written`, async () => {
