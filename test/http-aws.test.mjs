@@ -195,6 +195,8 @@ protocol('bad options throw at once', async () => {
   assert.throws(() => createKmsHandler({ keyring: {}, credentials: [] }), /keyring/);
   assert.throws(() => createKmsHandler({ keyring, credentials: [{ accessKeyId: 'a' }] }), /secretAccessKey/);
   assert.throws(() => createKmsHandler({ keyring, credentials: [], region: 'Not A Region' }), /region/);
+  const readOnly = { ...CREDENTIALS, policy: { operations: ['Decrypt'] } };
+  assert.throws(() => createKmsHandler({ keyring, credentials: [readOnly, CREDENTIALS] }), /two credentials have the same accessKeyId/);
   assert.is(typeof createKmsHandler({ keyring, credentials: [CREDENTIALS], crypto }), 'function');
 });
 

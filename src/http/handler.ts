@@ -48,7 +48,7 @@ export interface KmsHandlerOptions {
   keyring: Keyring;
   /**
    * The credentials AWS SigV4 and Alibaba RPC requests are signed with (the Alibaba AccessKeySecret
-   * is `secretAccessKey`): a list, or a lookup by access key id.
+   * is `secretAccessKey`): a list naming each access key id once, or a lookup by access key id.
    */
   credentials?: readonly KmsCredential[] | ((accessKeyId: string) => KmsCredential | undefined | Promise<KmsCredential | undefined>);
   /** Serve the AWS KMS JSON 1.1 protocol. Default: true when `credentials` are given. */
@@ -79,6 +79,8 @@ function credentialLookup(credentials: NonNullable<KmsHandlerOptions['credential
       typeof credential?.accessKeyId === 'string' && credential.accessKeyId.length > 0 && typeof credential.secretAccessKey === 'string' && credential.secretAccessKey.length > 0,
       'each credential needs a non-empty accessKeyId and secretAccessKey',
     );
+    // Two entries for one key id would leave one of their policies silently unused.
+    check(!byId.has(credential.accessKeyId), 'two credentials have the same accessKeyId');
     byId.set(credential.accessKeyId, credential);
   }
   return async (accessKeyId) => byId.get(accessKeyId);
