@@ -1,6 +1,8 @@
 // examples/node-kms/serve.mjs at the edges a KMS client does not reach: a client that reads the
 // response slowly or goes away (the body is read only as fast as the socket takes it, and cancelled
-// when the client leaves).
+// when the client leaves), request targets a browser would never send (the URL the handler sees
+// names this server, whatever the target or Host header says), IPv6 hosts, and its own answers (refusals, a failed handler).
+import http from 'node:http';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { suite } from 'uvu';
@@ -40,7 +42,24 @@ async function until(condition, ms = 2_000) {
   for (const end = Date.now() + ms; !condition() && Date.now() < end;) await sleep(20);
 }
 
-const serve = suite('examples/node-kms/serve.mjs: backpressure, aborts', {});
+/** A request with any target and headers (fetch cannot send `//host/`, absolute-form or `*`). */
+function raw(url, { method = 'GET', path, headers = {} }) {
+  const { port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    http.request({ host: '127.0.0.1', port, method, path, headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (chunk) => { text += chunk; }).on('end', () => resolve({ status: res.statusCode, type: res.headers['content-type'], text }));
+    }).on('error', reject).end();
+  });
+}
+
+/** A handler that answers with the URL it was given, and counts its calls. */
+function echo() {
+  const calls = { count: 0 };
+  return { calls, handler: async (request) => { calls.count++; return new Response(request.url); } };
+}
+
+const serve = suite('examples/node-kms/serve.mjs: backpressure, aborts, request targets', {});
 
 serve('a response body the client does not read is read from the handler only as fast as the socket takes it', async () => {
   const { body, handler } = largeBody();
@@ -65,6 +84,73 @@ serve('a client that goes away mid-body cancels the handler\'s response body', a
     socket.destroy();
     await until(() => body.cancelled);
     assert.ok(body.cancelled, `the body was not cancelled (${body.pulled} bytes read)`);
+  } finally {
+    await server.close();
+  }
+});
+
+serve('the URL the handler sees names this server: a target //evil.example/ is a path, and the Host header changes nothing', async () => {
+  const { handler } = echo();
+  const server = await serveNode(handler);
+  try {
+    const answer = await raw(server.url, { path: '//evil.example/x?a=b%20c', headers: { host: 'evil.example' } });
+    assert.is(answer.status, 200);
+    assert.is(answer.text, `${server.url}//evil.example/x?a=b%20c`);
+    assert.is(new URL(answer.text).host, new URL(server.url).host);
+  } finally {
+    await server.close();
+  }
+});
+
+serve('a target that is not a path (absolute-form, asterisk-form) is refused with 400 and a plain text reason, and never reaches the handler', async () => {
+  const { calls, handler } = echo();
+  const server = await serveNode(handler);
+  try {
+    for (const [method, path] of [['GET', 'http://evil.example/x'], ['OPTIONS', '*']]) {
+      const answer = await raw(server.url, { method, path });
+      assert.is(answer.status, 400, `${method} ${path}`);
+      assert.match(answer.type, /^text\/plain/);
+      assert.match(answer.text, /path starting with \//);
+    }
+    assert.is(calls.count, 0);
+  } finally {
+    await server.close();
+  }
+});
+
+serve('a request fetch cannot represent (a TRACE) gets 400 with a plain text reason', async () => {
+  const { calls, handler } = echo();
+  const server = await serveNode(handler);
+  try {
+    const answer = await raw(server.url, { method: 'TRACE', path: '/' });
+    assert.is(answer.status, 400);
+    assert.match(answer.type, /^text\/plain/);
+    assert.ok(answer.text.trim().length > 0, 'a reason is given');
+    assert.is(calls.count, 0);
+  } finally {
+    await server.close();
+  }
+});
+
+serve('a handler that throws gets 500 with a plain text reason, and what it threw is not sent', async () => {
+  const server = await serveNode(async () => { throw new Error('secret detail'); });
+  try {
+    const answer = await raw(server.url, { path: '/' });
+    assert.is(answer.status, 500);
+    assert.match(answer.type, /^text\/plain/);
+    assert.not.match(answer.text, /secret detail/);
+  } finally {
+    await server.close();
+  }
+});
+
+serve('an IPv6 host is bracketed, in the URL served on and in the URLs the handler sees', async () => {
+  const { handler } = echo();
+  const server = await serveNode(handler, { host: '::1' });
+  try {
+    assert.match(server.url, /^http:\/\/\[::1\]:\d+$/);
+    const response = await fetch(`${server.url}/p?q=1`);
+    assert.is(await response.text(), `${server.url}/p?q=1`);
   } finally {
     await server.close();
   }
