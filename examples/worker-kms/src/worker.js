@@ -23,7 +23,17 @@ const KEYRING_HEADER = 'x-webkms-keyring';
 
 /** KMS_CREDENTIALS, each with the keyring it works on. */
 function credentials(env) {
-  return JSON.parse(env.KMS_CREDENTIALS).map(({ keyring = MAIN, ...credential }) => ({ keyring, credential }));
+  return parseCredentials(env.KMS_CREDENTIALS).map(({ keyring = MAIN, ...credential }) => ({ keyring, credential }));
+}
+
+/** The credentials in KMS_CREDENTIALS. A mistake is named, never quoted: the text holds secret keys. */
+function parseCredentials(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    // JSON.parse's error quotes the text around the mistake, and an uncaught error goes to the logs.
+    throw new Error('KMS_CREDENTIALS is not valid JSON (expected [{"accessKeyId":…,"secretAccessKey":…}])');
+  }
 }
 
 /** One keyring: its keys in this object's storage, their material sealed under ROOT_KEY. */
