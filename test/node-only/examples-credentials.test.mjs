@@ -3,7 +3,7 @@
 // around the mistake). Each example as deployed: examples/node-kms/server.mjs in Node and
 // examples/deno-kms/main.ts in Deno, bundled as test/served/ bundles them ('webkms' from src/),
 // then run; examples/worker-kms/src/worker.js imported here, its fetch called with the bindings
-// it reads (cloudflare:workers stubbed).
+// it reads (cloudflare:workers stubbed), which also shows it parses the secret once per isolate.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -75,7 +75,7 @@ async function thrown(fn) {
   return undefined;
 }
 
-const examples = suite('examples: a malformed KMS_CREDENTIALS is refused without quoting it', {});
+const examples = suite('examples: how KMS_CREDENTIALS, a secret, is read', {});
 
 examples.before((t) => {
   t.out = fs.mkdtempSync(path.join(os.tmpdir(), 'webkms-examples-credentials-'));
@@ -118,6 +118,25 @@ examples('worker-kms/src/worker.js fails a request with an error that says the v
   const error = await thrown(() => call(MALFORMED));
   assert.ok(error?.message.includes(SAYS), String(error));
   assert.equal(quoted(`${error.message} ${error.stack} ${error.cause ?? ''}`), []);
+});
+
+examples('worker-kms/src/worker.js parses KMS_CREDENTIALS once per isolate, and again only when the secret changes', async (t) => {
+  const call = await workerFetch(t.out);
+  const first = JSON.stringify([{ accessKeyId: 'AKIDB', secretAccessKey: 'secret', keyring: 'b' }]);
+  const second = JSON.stringify([{ accessKeyId: 'AKIDB', secretAccessKey: 'secret', keyring: 'c' }]);
+  const parsed = { [first]: 0, [second]: 0 };
+  const parse = JSON.parse;
+  JSON.parse = function (text, ...rest) {
+    if (text in parsed) parsed[text]++;
+    return parse.call(this, text, ...rest);
+  };
+  try {
+    for (let i = 0; i < 3; i++) assert.is(await (await call(first)).text(), 'b', 'routed by the secret');
+    assert.is(await (await call(second)).text(), 'c', 'routed by the changed secret');
+  } finally {
+    JSON.parse = parse;
+  }
+  assert.equal(parsed, { [first]: 1, [second]: 1 });
 });
 
 examples.run();

@@ -21,9 +21,19 @@ const MAIN = 'main';
 /** Set by the Worker on what it forwards: the keyring it routed the request to. */
 const KEYRING_HEADER = 'x-webkms-keyring';
 
-/** KMS_CREDENTIALS, each with the keyring it works on. */
+/** KMS_CREDENTIALS as last parsed in this isolate: its text, and each credential with its keyring. */
+let parsed;
+
+/**
+ * KMS_CREDENTIALS, each with the keyring it works on. Every request needs them: they are parsed once
+ * per isolate, and again only for an env that holds another text.
+ */
 function credentials(env) {
-  return parseCredentials(env.KMS_CREDENTIALS).map(({ keyring = MAIN, ...credential }) => ({ keyring, credential }));
+  if (parsed === undefined || parsed.text !== env.KMS_CREDENTIALS) {
+    const entries = parseCredentials(env.KMS_CREDENTIALS).map(({ keyring = MAIN, ...credential }) => ({ keyring, credential }));
+    parsed = { text: env.KMS_CREDENTIALS, entries };
+  }
+  return parsed.entries;
 }
 
 /** The credentials in KMS_CREDENTIALS. A mistake is named, never quoted: the text holds secret keys. */
