@@ -12,6 +12,17 @@ import { DenoKvKeyStore, Keyring, base64 } from 'webkms';
 import { createKmsHandler } from 'webkms/http';
 
 const env = (name: string) => Deno.env.get(name);
+
+/** The credentials in KMS_CREDENTIALS. A mistake is named, never quoted: the text holds secret keys. */
+function parseCredentials(text: string) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    // JSON.parse's error quotes the text around the mistake, and Deno prints it on exit.
+    throw new Error('KMS_CREDENTIALS is not valid JSON (expected [{"accessKeyId":…,"secretAccessKey":…}])');
+  }
+}
+
 const rootKey = base64.decode(env('ROOT_KEY') ?? '');
 const kv = await Deno.openKv(env('KV_PATH'));
 const keyring = await Keyring.open({
@@ -30,7 +41,7 @@ if (bundle && keyring.listKeys().length === 0) {
 }
 const handler = createKmsHandler({
   keyring,
-  credentials: JSON.parse(env('KMS_CREDENTIALS') ?? '[]'),
+  credentials: parseCredentials(env('KMS_CREDENTIALS') ?? '[]'),
   audit: (event) => console.log(JSON.stringify(event)), // a line per request: who, what, the outcome; never key material
 });
 

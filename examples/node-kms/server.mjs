@@ -13,13 +13,24 @@ import { createKmsHandler } from 'webkms/http';
 import { serveNode } from './serve.mjs';
 
 const env = process.env;
+
+/** The credentials in KMS_CREDENTIALS. A mistake is named, never quoted: the text holds secret keys. */
+function parseCredentials(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    // JSON.parse's error quotes the text around the mistake, and Node prints all of it on exit.
+    throw new Error('KMS_CREDENTIALS is not valid JSON (expected [{"accessKeyId":…,"secretAccessKey":…}])');
+  }
+}
+
 const scope = { region: env.KMS_REGION ?? 'us-east-1', accountId: env.KMS_ACCOUNT_ID ?? '000000000000' };
 const keyring = env.KEYS_BUNDLE
   ? await Keyring.importKeys(env.KEYS_BUNDLE, { wrappingKey: base64.decode(env.ROOT_KEY ?? '') }, scope)
   : new Keyring(scope);
 const handler = createKmsHandler({
   keyring,
-  credentials: JSON.parse(env.KMS_CREDENTIALS ?? '[]'),
+  credentials: parseCredentials(env.KMS_CREDENTIALS ?? '[]'),
   audit: (event) => console.log(JSON.stringify(event)), // a line per request: who, what, the outcome; never key material
 });
 

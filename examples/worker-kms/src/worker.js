@@ -21,9 +21,29 @@ const MAIN = 'main';
 /** Set by the Worker on what it forwards: the keyring it routed the request to. */
 const KEYRING_HEADER = 'x-webkms-keyring';
 
-/** KMS_CREDENTIALS, each with the keyring it works on. */
+/** KMS_CREDENTIALS as last parsed in this isolate: its text, and each credential with its keyring. */
+let parsed;
+
+/**
+ * KMS_CREDENTIALS, each with the keyring it works on. Every request needs them: they are parsed once
+ * per isolate, and again only for an env that holds another text.
+ */
 function credentials(env) {
-  return JSON.parse(env.KMS_CREDENTIALS).map(({ keyring = MAIN, ...credential }) => ({ keyring, credential }));
+  if (parsed === undefined || parsed.text !== env.KMS_CREDENTIALS) {
+    const entries = parseCredentials(env.KMS_CREDENTIALS).map(({ keyring = MAIN, ...credential }) => ({ keyring, credential }));
+    parsed = { text: env.KMS_CREDENTIALS, entries };
+  }
+  return parsed.entries;
+}
+
+/** The credentials in KMS_CREDENTIALS. A mistake is named, never quoted: the text holds secret keys. */
+function parseCredentials(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    // JSON.parse's error quotes the text around the mistake, and an uncaught error goes to the logs.
+    throw new Error('KMS_CREDENTIALS is not valid JSON (expected [{"accessKeyId":…,"secretAccessKey":…}])');
+  }
 }
 
 /** One keyring: its keys in this object's storage, their material sealed under ROOT_KEY. */
