@@ -221,17 +221,15 @@ async function chromiumFlow(url, given, out, check) {
     };
     /** Presses a download link and saves what Playwright's download event delivers: its suggested name. */
     const download = async (selector, file) => {
-      const started = page.waitForEvent('download', { timeout: STEP_TIMEOUT });
-      await press(selector);
-      const saved = await started;
+      // Together: a wait that timed out while press() still ran would be an unhandled rejection.
+      const [saved] = await Promise.all([page.waitForEvent('download', { timeout: STEP_TIMEOUT }), press(selector)]);
       await saved.saveAs(file);
       return saved.suggestedFilename();
     };
     /** Opens a file input's chooser with the space bar and answers it with `file`. */
     const pick = async (selector, file) => {
-      const chooser = page.waitForEvent('filechooser', { timeout: STEP_TIMEOUT });
-      await press(selector, 'Space');
-      await (await chooser).setFiles(file);
+      const [chooser] = await Promise.all([page.waitForEvent('filechooser', { timeout: STEP_TIMEOUT }), press(selector, 'Space')]);
+      await chooser.setFiles(file);
     };
 
     await page.goto(url, { timeout: STEP_TIMEOUT });
