@@ -7,7 +7,8 @@ import { newSession, ready } from '../webdriver.mjs';
 
 const DRIVER = '/usr/bin/WebKitWebDriver';
 const XVFB = '/usr/bin/Xvfb';
-const STEP_TIMEOUT = 30_000;
+// Xvfb and driver start, a new session, a page load: a loaded CI machine may need well over 30 s.
+const STEP_TIMEOUT = 120_000;
 // A day, not infinity: the runner's own timeout (WEBKMS_TIMEOUT) decides when a call has hung.
 const SCRIPT_TIMEOUT = 24 * 3600_000;
 
@@ -60,7 +61,7 @@ export async function launch() {
 export function open(engine, { bundle }) {
   return openTestPage(engine, bundle, launch, async ({ session, version }, url) => {
     const load = async () => {
-      await session.navigate(url);
+      await session.navigate(url, STEP_TIMEOUT);
       const loaded = await waitFor(() => session.execute(`return (${pageState})();`), { timeoutMs: STEP_TIMEOUT, what: 'loading the test page' });
       if (!loaded.ok) throw new Error(loaded.error);
     };
@@ -75,7 +76,7 @@ export function open(engine, { bundle }) {
        * (IndexedDB). Plain WebDriver navigation: webdriver.mjs needs no window commands.
        */
       restart: async () => {
-        await session.navigate('about:blank');
+        await session.navigate('about:blank', STEP_TIMEOUT);
         await load();
       },
     };
