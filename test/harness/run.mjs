@@ -249,13 +249,19 @@ async function runCheck(name, check, result) {
   log(`${name}: ${result.passed} passed, ${result.failed} failed, ${result.skipped} skipped`);
 }
 
+/** A row of the table, before anything ran. */
+const row = (engine) => ({ engine, version: '', passed: 0, failed: 0, skipped: 0, seconds: 0, failures: [], skips: [], metrics: {} });
+
+// A promise rejected with no handler (a bug in a check or a driver) fails the run in the summary,
+// under the row "harness", instead of ending it (Node's default) with every result lost.
+const stray = row('harness');
+process.on('unhandledRejection', (reason) => fail(stray, 'unhandled promise rejection', String(reason?.stack ?? reason)));
+
 async function main() {
   const { drivers, notRun } = await prepare(selectedEngines());
   const engines = Object.keys(drivers).filter((engine) => engine in ENGINES);
   const rows = [...Object.keys(ENGINES), ...Object.keys(CHECKS)];
-  const results = new Map(rows.filter((e) => e in drivers || CI).map((engine) => [engine, {
-    engine, version: '', passed: 0, failed: 0, skipped: 0, seconds: 0, failures: [], skips: [], metrics: {},
-  }]));
+  const results = new Map(rows.filter((e) => e in drivers || CI).map((engine) => [engine, row(engine)]));
   if (CI) for (const [engine, why] of notRun) fail(results.get(engine), 'engine not run, and CI=true requires every engine', why);
 
   const checks = Object.keys(CHECKS).filter((name) => name in drivers);
@@ -266,7 +272,7 @@ async function main() {
     // One check at a time: each packs the package, and `npm pack` rebuilds dist/.
     (async () => { for (const name of checks) await runCheck(name, drivers[name], results.get(name)); })(),
   ]);
-  return printReport([...results.values()], notRun, path.join(OUT, 'summary.txt'));
+  return printReport([...results.values(), ...(stray.failed ? [stray] : [])], notRun, path.join(OUT, 'summary.txt'));
 }
 
 // Stop what was started even on Ctrl-C or a crash of the runner itself.
