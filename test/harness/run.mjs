@@ -100,10 +100,20 @@ async function prepare(selected) {
   ensureTools(OUT);
   const drivers = {};
   for (const engine of selected) drivers[engine] = await import(engine in CHECKS ? CHECKS[engine] : `./engines/${ENGINES[engine].driver}.mjs`);
-  const needs = new Map(await Promise.all(selected.map(async (engine) => [engine, await drivers[engine].requirements(engine)])));
+  // One engine's requirements failing (playwright.config.ts not loading) stops that engine, not all of them.
+  const unasked = new Map();
+  const needs = new Map((await Promise.all(selected.map(async (engine) => {
+    try {
+      return [[engine, await drivers[engine].requirements(engine)]];
+    } catch (error) {
+      unasked.set(engine, `its requirements failed: ${error?.message ?? error}`);
+      return [];
+    }
+  }))).flat());
   const notRun = ensureSystemPackages(needs, OUT);
   // A check runs without what it lacks, and says so itself (a snippet for a missing browser is skipped).
   for (const check of Object.keys(CHECKS)) notRun.delete(check);
+  for (const [engine, why] of unasked) notRun.set(engine, why);
   for (const engine of [...Object.keys(ENGINES), ...Object.keys(CHECKS)]) {
     if (!selected.includes(engine)) notRun.set(engine, 'not selected (WEBKMS_ENGINES or npm test -- <engines>)');
     if (notRun.has(engine)) delete drivers[engine];
