@@ -224,8 +224,9 @@ async function runEngines(drivers, { files, bundles }, results) {
     }));
 
     // Phase 2: every live engine decrypts what every engine produced; then, in each engine that can
-    // restart, the restart phase.
-    await Promise.all([...sessions.keys()].map((engine) => timed(engine, async (result) => {
+    // restart, the restart phase. Through the pool too: every engine at once on few cores slows
+    // each one towards its timeouts.
+    await pool([...sessions.keys()], CONCURRENCY, (engine) => timed(engine, async (result) => {
       try {
         add(result, await call(engine, 'consume', produced));
       } catch (error) {
@@ -236,7 +237,7 @@ async function runEngines(drivers, { files, bundles }, results) {
       } finally {
         await close(engine);
       }
-    })));
+    }));
   } finally {
     await Promise.all([...sessions.keys()].map(close));
   }
