@@ -82,8 +82,7 @@ function runtimes({ files, binaries, procs }) {
       restarts: true,
       version: () => versionOf(binaries.workerd, ['--version'], /^workerd (\S+)/),
       // The example's workerd.capnp, its Durable Objects' storage in `dir`, across restarts.
-      start: async (env, dir) => {
-        const port = await procs.freePort();
+      start: (env, dir) => procs.onFreePort(async (port) => {
         const child = procs.start(binaries.workerd, ['serve', files.workerdConfig, '--socket-addr', `http=127.0.0.1:${port}`, '--directory-path', `keyrings=${dir}`], { env: { ...process.env, ...env } });
         const url = `http://127.0.0.1:${port}`;
         try {
@@ -93,7 +92,7 @@ function runtimes({ files, binaries, procs }) {
           throw error;
         }
         return { url, stop: () => procs.stop(child), output: () => child.tail };
-      },
+      }),
     },
   ];
 }

@@ -18,7 +18,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { pack } from '../../scripts/pack-check.mjs';
 import { serve } from '../harness/server.mjs';
-import { freePort, start, stop, waitFor, withTimeout } from '../harness/procs.mjs';
+import { onFreePort, start, stop, waitFor, withTimeout } from '../harness/procs.mjs';
 import { TOOLS_MODULES, toolBin } from '../harness/install.mjs';
 import { documentationSnippets, splitPage } from './extract.mjs';
 import { fixtures, jwkOf } from './fixtures.mjs';
@@ -184,18 +184,24 @@ const main :Workerd.Worker = (
   compatibilityDate = "2026-11-01",
 );
 `);
-  const port = await freePort();
-  const child = start(toolBin('workerd'), ['serve', path.join(dir, 'config.capnp'), '--socket-addr', `http=127.0.0.1:${port}`]);
+  let child;
   try {
-    const connects = () => new Promise((resolve) => {
-      const socket = net.connect(port, '127.0.0.1', () => { socket.end(); resolve(true); });
-      socket.on('error', () => resolve(false));
+    const port = await onFreePort(async (free) => {
+      child = start(toolBin('workerd'), ['serve', path.join(dir, 'config.capnp'), '--socket-addr', `http=127.0.0.1:${free}`]);
+      const connects = () => new Promise((resolve) => {
+        const socket = net.connect(free, '127.0.0.1', () => { socket.end(); resolve(true); });
+        socket.on('error', () => resolve(false));
+      });
+      await waitFor(connects, { timeoutMs: 30_000, what: 'workerd start', child }).catch(async (error) => {
+        await stop(child);
+        throw error;
+      });
+      return free;
     });
-    await waitFor(connects, { timeoutMs: 30_000, what: 'workerd start', child });
     await fixture.check?.({ ...context, url: `http://127.0.0.1:${port}/` });
     return { ok: true };
   } catch (error) {
-    return { ok: false, output: `${error.stack ?? error}\n${child.tail}`.trim() };
+    return { ok: false, output: `${error.stack ?? error}\n${child?.tail ?? ''}`.trim() };
   } finally {
     await stop(child);
   }

@@ -2,7 +2,7 @@
 // an Xvfb display of its own. Playwright's WebKit build cannot be installed here; Debian's can.
 import fs from 'node:fs';
 import { openTestPage, pageCall, pageState } from '../browser.mjs';
-import { freePort, start, stop, waitFor } from '../procs.mjs';
+import { onFreePort, start, stop, waitFor } from '../procs.mjs';
 import { newSession, ready } from '../webdriver.mjs';
 
 const DRIVER = '/usr/bin/WebKitWebDriver';
@@ -43,10 +43,15 @@ export async function launch() {
   try {
     let display;
     ({ xvfb, display } = await startXvfb());
-    const port = await freePort();
-    driver = start(DRIVER, [`--port=${port}`, '--host=127.0.0.1'], { env: { ...process.env, DISPLAY: display } });
-    const base = `http://127.0.0.1:${port}`;
-    await waitFor(() => ready(base), { timeoutMs: STEP_TIMEOUT, what: 'WebKitWebDriver start', child: driver });
+    const base = await onFreePort(async (port) => {
+      driver = start(DRIVER, [`--port=${port}`, '--host=127.0.0.1'], { env: { ...process.env, DISPLAY: display } });
+      const url = `http://127.0.0.1:${port}`;
+      await waitFor(() => ready(url), { timeoutMs: STEP_TIMEOUT, what: 'WebKitWebDriver start', child: driver }).catch(async (error) => {
+        await stop(driver);
+        throw error;
+      });
+      return url;
+    });
     session = await newSession(base, {
       'webkitgtk:browserOptions': { binary: miniBrowser(), args: ['--automation'] },
       timeouts: { script: SCRIPT_TIMEOUT, pageLoad: STEP_TIMEOUT },
