@@ -318,7 +318,8 @@ export async function runSnippets(out, log) {
       if (ran.ok) pass(); else fail(name, ran.output || 'failed');
     }
   } finally {
-    await browser?.close().catch(() => {});
+    // Bounded: a browser hanging on close would hold up the row, and with it the run.
+    await withTimeout(browser?.close(), 10_000, 'closing Chromium').catch(() => {});
   }
   return result;
 }
