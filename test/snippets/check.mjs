@@ -16,7 +16,7 @@ import { createRequire } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { pack } from '../../scripts/pack-check.mjs';
+import { packAsync } from '../../scripts/pack-check.mjs';
 import { serve } from '../harness/server.mjs';
 import { onFreePort, start, stop, waitFor, withTimeout } from '../harness/procs.mjs';
 import { TOOLS_MODULES, toolBin } from '../harness/install.mjs';
@@ -35,12 +35,12 @@ export const requirements = () => ({ files: [CHROMIUM, toolBin('deno'), toolBin(
 // ── the consumer project ─────────────────────────────────────────────────────
 
 /** A temporary project with the packed webkms in node_modules, and the types and modules the profiles use. */
-function makeConsumer(dir) {
+async function makeConsumer(dir) {
   fs.rmSync(dir, { recursive: true, force: true });
   const modules = path.join(dir, 'node_modules');
   fs.mkdirSync(path.join(modules, '@types'), { recursive: true });
   fs.mkdirSync(path.join(modules, '@cloudflare'), { recursive: true });
-  const { dir: packDir, packageDir } = pack();
+  const { dir: packDir, packageDir } = await packAsync();
   fs.cpSync(packageDir, path.join(modules, 'webkms'), { recursive: true });
   fs.rmSync(packDir, { recursive: true, force: true });
   for (const name of ['@types/node', 'undici-types', '@types/k6', '@cloudflare/workers-types']) {
@@ -267,7 +267,7 @@ export async function runSnippets(out, log) {
 
   const consumer = path.join(out, 'consumer');
   log('snippets: npm pack, and a project that installs the package');
-  const { packageDir } = makeConsumer(consumer);
+  const { packageDir } = await makeConsumer(consumer);
 
   const sources = [];
   for (const snippet of snippets) {
