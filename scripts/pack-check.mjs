@@ -4,7 +4,7 @@
 // failure), Are the Types Wrong (`attw --profile esm-only`), and what the README promises: every
 // relative link of a shipped Markdown file leads to a shipped file, every `exports` target is
 // shipped, and every source map carries its sources (src/ is not shipped). Exits 1 on any problem.
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,6 +18,12 @@ function run(command, args, options = {}) {
   return { ok: result.status === 0, output: `${result.stdout ?? ''}${result.stderr ?? ''}`.trim() };
 }
 
+/** run(), without blocking the event loop. */
+function runAsync(command, args, options = {}) {
+  return new Promise((resolve) => execFile(command, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...options },
+    (error, stdout, stderr) => resolve({ ok: !error, output: `${stdout ?? ''}${stderr ?? ''}${error && !stderr ? error.message : ''}`.trim() })));
+}
+
 /** `npm pack` into a temporary directory: the tarball's path and its files, extracted beside it. */
 export function pack() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'webkms-pack-'));
@@ -25,6 +31,20 @@ export function pack() {
   const tarball = fs.readdirSync(dir).find((f) => f.endsWith('.tgz'));
   if (!packed.ok || !tarball) throw new Error(`npm pack failed:\n${packed.output}`);
   const extracted = run('tar', ['-xzf', tarball], { cwd: dir });
+  if (!extracted.ok) throw new Error(`tar -xzf ${tarball} failed:\n${extracted.output}`);
+  return { dir, tarball: path.join(dir, tarball), packageDir: path.join(dir, 'package') };
+}
+
+/**
+ * pack(), without blocking the event loop: the harness's snippets row packs while engines run,
+ * and `npm pack` builds dist/ (its `prepare`), long enough for their timers to fire late.
+ */
+export async function packAsync() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'webkms-pack-'));
+  const packed = await runAsync('npm', ['pack', '--pack-destination', dir]);
+  const tarball = fs.readdirSync(dir).find((f) => f.endsWith('.tgz'));
+  if (!packed.ok || !tarball) throw new Error(`npm pack failed:\n${packed.output}`);
+  const extracted = await runAsync('tar', ['-xzf', tarball], { cwd: dir });
   if (!extracted.ok) throw new Error(`tar -xzf ${tarball} failed:\n${extracted.output}`);
   return { dir, tarball: path.join(dir, tarball), packageDir: path.join(dir, 'package') };
 }

@@ -523,15 +523,23 @@ cache('a message over maxBytes bypasses the cache and leaves the cached data key
 });
 
 cache('expired data keys leave the cache, also those no message asks for again', async () => {
-  // Long enough that a loaded machine seals twice within it (5 ms failed once in Firefox).
-  const dataKeyCache = new DataKeyCache({ maxAge: 250 });
-  const keyring = rawKeyring();
-  await seal(keyring, 'x', { cache: dataKeyCache, encryptionContext: { a: '1' } });
-  await seal(keyring, 'x', { cache: dataKeyCache, encryptionContext: { a: '2' } });
-  assert.is(dataKeyCache.size, 2);
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  await seal(keyring, 'x', { cache: dataKeyCache, encryptionContext: { a: '3' } });
-  assert.is(dataKeyCache.size, 1, 'only the fresh entry remains');
+  // The cache reads Date.now(): a clock of the test's own, so that a loaded machine sealing slowly
+  // cannot expire the first entry before the second is sealed (5 ms of real time failed once in Firefox).
+  const realNow = Date.now;
+  let now = realNow();
+  Date.now = () => now;
+  try {
+    const dataKeyCache = new DataKeyCache({ maxAge: 250 });
+    const keyring = rawKeyring();
+    await seal(keyring, 'x', { cache: dataKeyCache, encryptionContext: { a: '1' } });
+    await seal(keyring, 'x', { cache: dataKeyCache, encryptionContext: { a: '2' } });
+    assert.is(dataKeyCache.size, 2);
+    now += 251;
+    await seal(keyring, 'x', { cache: dataKeyCache, encryptionContext: { a: '3' } });
+    assert.is(dataKeyCache.size, 1, 'only the fresh entry remains');
+  } finally {
+    Date.now = realNow;
+  }
 });
 
 cache('capacity bounds the entries, least recently used out first; clear empties it', async () => {

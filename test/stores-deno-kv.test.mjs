@@ -22,9 +22,10 @@ where.run();
 if (has('denoKv')) {
   const test = suite('DenoKvKeyStore: what is Deno KV\'s own');
 
-  // Two handles on one file, opened once: a test's backing is a prefix of its own in it.
+  // Two handles on one file, opened once: a test's backing is a prefix of its own in it. The promise
+  // is kept, not the handles, so that callers meeting before the first open ends share it.
   let handles;
-  const kvs = async () => (handles ??= await Promise.all([Deno.openKv(`${stateDir}/stores.sqlite`), Deno.openKv(`${stateDir}/stores.sqlite`)]));
+  const kvs = () => (handles ??= Promise.all([Deno.openKv(`${stateDir}/stores.sqlite`), Deno.openKv(`${stateDir}/stores.sqlite`)]));
   const backing = async (options = {}) => {
     const [kv, other] = await kvs();
     const prefix = ['tests', globalThis.crypto.randomUUID()];

@@ -87,9 +87,21 @@ export function ensureSystemPackages(needs, logDir) {
     const logFile = path.join(logDir, 'apt.log');
     log(`installing Debian packages ${packages.join(' ')} (a few minutes; log: ${path.relative(process.cwd(), logFile)})`);
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    // A mirror failing for a moment must not cost the run its browsers: apt retries each download,
+    // and a command that still fails is tried once more after a pause (nothing else runs yet: a
+    // blocking sleep is fine).
+    const apt = (args) => {
+      const retrying = ['-o', 'Acquire::Retries=5', ...args];
+      try {
+        run('apt-get', retrying, { logFile, env });
+      } catch {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 15_000);
+        run('apt-get', retrying, { logFile, env });
+      }
+    };
     try {
-      run('apt-get', ['update'], { logFile, env });
-      run('apt-get', ['install', '-y', '-o', 'DPkg::Lock::Timeout=300', ...packages], { logFile, env });
+      apt(['update']);
+      apt(['install', '-y', '-o', 'DPkg::Lock::Timeout=300', ...packages]);
     } catch (error) {
       aptError = error.message;
     }

@@ -79,7 +79,7 @@ export async function waitFor(probe, { timeoutMs, what, child, intervalMs = 100 
 }
 
 /** A TCP port free on 127.0.0.1 right now, for servers that cannot be handed a listening socket. */
-export function freePort() {
+function freePort() {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);
@@ -88,4 +88,22 @@ export function freePort() {
       server.close(() => resolve(port));
     });
   });
+}
+
+/** How workerd ("Address already in use") and WebKitWebDriver ("Unable to listen") say their port was taken. */
+const PORT_TAKEN = /EADDRINUSE|address already in use|unable to listen/i;
+
+/**
+ * `launch(port)` on a freePort(), and on a new one (3 tries in all) when it failed because the
+ * port was taken between freePort() and the child binding it (another server of the run, say).
+ * `launch` stops what it started when it fails.
+ */
+export async function onFreePort(launch, tries = 3) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await launch(await freePort());
+    } catch (error) {
+      if (attempt >= tries || !PORT_TAKEN.test(error?.message)) throw error;
+    }
+  }
 }

@@ -23,7 +23,8 @@ export async function newSession(base, capabilities, timeoutMs) {
   const session = `${base}/session/${sessionId}`;
   return {
     capabilities: actual,
-    navigate: (url) => command(session, 'POST', '/url', { url }),
+    /** Waits for the page to load (the session's pageLoad timeout), `timeoutMs` at most. */
+    navigate: (url, timeoutMs) => command(session, 'POST', '/url', { url }, timeoutMs),
     /** Run a function body; a promise it returns is awaited (W3C Execute Script). */
     execute: (script, args = [], timeoutMs) => command(session, 'POST', '/execute/sync', { script, args }, timeoutMs),
     /** The visible page as a PNG, base64-encoded. */

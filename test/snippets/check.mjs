@@ -16,9 +16,9 @@ import { createRequire } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { pack } from '../../scripts/pack-check.mjs';
+import { packAsync } from '../../scripts/pack-check.mjs';
 import { serve } from '../harness/server.mjs';
-import { freePort, start, stop, waitFor, withTimeout } from '../harness/procs.mjs';
+import { onFreePort, start, stop, waitFor, withTimeout } from '../harness/procs.mjs';
 import { TOOLS_MODULES, toolBin } from '../harness/install.mjs';
 import { documentationSnippets, splitPage } from './extract.mjs';
 import { fixtures, jwkOf } from './fixtures.mjs';
@@ -35,12 +35,12 @@ export const requirements = () => ({ files: [CHROMIUM, toolBin('deno'), toolBin(
 // ── the consumer project ─────────────────────────────────────────────────────
 
 /** A temporary project with the packed webkms in node_modules, and the types and modules the profiles use. */
-function makeConsumer(dir) {
+async function makeConsumer(dir) {
   fs.rmSync(dir, { recursive: true, force: true });
   const modules = path.join(dir, 'node_modules');
   fs.mkdirSync(path.join(modules, '@types'), { recursive: true });
   fs.mkdirSync(path.join(modules, '@cloudflare'), { recursive: true });
-  const { dir: packDir, packageDir } = pack();
+  const { dir: packDir, packageDir } = await packAsync();
   fs.cpSync(packageDir, path.join(modules, 'webkms'), { recursive: true });
   fs.rmSync(packDir, { recursive: true, force: true });
   for (const name of ['@types/node', 'undici-types', '@types/k6', '@cloudflare/workers-types']) {
@@ -184,18 +184,24 @@ const main :Workerd.Worker = (
   compatibilityDate = "2026-11-01",
 );
 `);
-  const port = await freePort();
-  const child = start(toolBin('workerd'), ['serve', path.join(dir, 'config.capnp'), '--socket-addr', `http=127.0.0.1:${port}`]);
+  let child;
   try {
-    const connects = () => new Promise((resolve) => {
-      const socket = net.connect(port, '127.0.0.1', () => { socket.end(); resolve(true); });
-      socket.on('error', () => resolve(false));
+    const port = await onFreePort(async (free) => {
+      child = start(toolBin('workerd'), ['serve', path.join(dir, 'config.capnp'), '--socket-addr', `http=127.0.0.1:${free}`]);
+      const connects = () => new Promise((resolve) => {
+        const socket = net.connect(free, '127.0.0.1', () => { socket.end(); resolve(true); });
+        socket.on('error', () => resolve(false));
+      });
+      await waitFor(connects, { timeoutMs: 30_000, what: 'workerd start', child }).catch(async (error) => {
+        await stop(child);
+        throw error;
+      });
+      return free;
     });
-    await waitFor(connects, { timeoutMs: 30_000, what: 'workerd start', child });
     await fixture.check?.({ ...context, url: `http://127.0.0.1:${port}/` });
     return { ok: true };
   } catch (error) {
-    return { ok: false, output: `${error.stack ?? error}\n${child.tail}`.trim() };
+    return { ok: false, output: `${error.stack ?? error}\n${child?.tail ?? ''}`.trim() };
   } finally {
     await stop(child);
   }
@@ -261,7 +267,7 @@ export async function runSnippets(out, log) {
 
   const consumer = path.join(out, 'consumer');
   log('snippets: npm pack, and a project that installs the package');
-  const { packageDir } = makeConsumer(consumer);
+  const { packageDir } = await makeConsumer(consumer);
 
   const sources = [];
   for (const snippet of snippets) {
@@ -312,7 +318,8 @@ export async function runSnippets(out, log) {
       if (ran.ok) pass(); else fail(name, ran.output || 'failed');
     }
   } finally {
-    await browser?.close().catch(() => {});
+    // Bounded: a browser hanging on close would hold up the row, and with it the run.
+    await withTimeout(browser?.close(), 10_000, 'closing Chromium').catch(() => {});
   }
   return result;
 }

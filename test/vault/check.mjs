@@ -34,8 +34,8 @@ const SEED = 20;
 const NAME = 'sample.bin';
 const FLIP_AT = 20 * 1024 * 1024; // in the body: frames before it are written before the failure
 const STEP_TIMEOUT = 60_000;
-// What the harness gives an engine per step (WEBKMS_TIMEOUT, default 300 s), for one browser's flow.
-const BROWSER_TIMEOUT = Number(process.env.WEBKMS_TIMEOUT || 300) * 1000;
+// What the harness gives an engine per step (WEBKMS_TIMEOUT, default 900 s), for one browser's flow.
+const BROWSER_TIMEOUT = Number(process.env.WEBKMS_TIMEOUT || 900) * 1000;
 const PASSPHRASE = 'correct horse battery staple';
 const CI = process.env.CI === 'true';
 /**
@@ -221,17 +221,15 @@ async function chromiumFlow(url, given, out, check) {
     };
     /** Presses a download link and saves what Playwright's download event delivers: its suggested name. */
     const download = async (selector, file) => {
-      const started = page.waitForEvent('download', { timeout: STEP_TIMEOUT });
-      await press(selector);
-      const saved = await started;
+      // Together: a wait that timed out while press() still ran would be an unhandled rejection.
+      const [saved] = await Promise.all([page.waitForEvent('download', { timeout: STEP_TIMEOUT }), press(selector)]);
       await saved.saveAs(file);
       return saved.suggestedFilename();
     };
     /** Opens a file input's chooser with the space bar and answers it with `file`. */
     const pick = async (selector, file) => {
-      const chooser = page.waitForEvent('filechooser', { timeout: STEP_TIMEOUT });
-      await press(selector, 'Space');
-      await (await chooser).setFiles(file);
+      const [chooser] = await Promise.all([page.waitForEvent('filechooser', { timeout: STEP_TIMEOUT }), press(selector, 'Space')]);
+      await chooser.setFiles(file);
     };
 
     await page.goto(url, { timeout: STEP_TIMEOUT });

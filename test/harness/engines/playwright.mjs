@@ -8,11 +8,13 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as playwright from 'playwright';
 import { openTestPage, pageCall, pageState } from '../browser.mjs';
-import { stop, track } from '../procs.mjs';
+import { stop, track, withTimeout } from '../procs.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const APT = { chromium: ['chromium'], firefox: ['firefox-esr'] };
 const LAUNCH_TIMEOUT = 60_000;
+// A browser that does not close in time is killed (stop), rather than holding the run up.
+const CLOSE_TIMEOUT = 10_000;
 
 // The config's imports (@playwright/test) are test tools, in test/node_modules: resolved from
 // here (as imports, so ESM entries) and left to Node as file URLs, since the compiled config is
@@ -81,8 +83,8 @@ export async function launchBrowser(engine) {
   const { type, options } = await browserLaunch(engine);
   let server, browser;
   const close = async () => {
-    await browser?.close().catch(() => {});
-    await server?.close().catch(() => {});
+    await withTimeout(browser?.close(), CLOSE_TIMEOUT, 'browser close').catch(() => {});
+    await withTimeout(server?.close(), CLOSE_TIMEOUT, 'browser server close').catch(() => {});
     if (server) await stop(server.process());
   };
   try {

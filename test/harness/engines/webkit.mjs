@@ -2,12 +2,13 @@
 // an Xvfb display of its own. Playwright's WebKit build cannot be installed here; Debian's can.
 import fs from 'node:fs';
 import { openTestPage, pageCall, pageState } from '../browser.mjs';
-import { freePort, start, stop, waitFor } from '../procs.mjs';
+import { onFreePort, start, stop, waitFor } from '../procs.mjs';
 import { newSession, ready } from '../webdriver.mjs';
 
 const DRIVER = '/usr/bin/WebKitWebDriver';
 const XVFB = '/usr/bin/Xvfb';
-const STEP_TIMEOUT = 30_000;
+// Xvfb and driver start, a new session, a page load: a loaded CI machine may need well over 30 s.
+const STEP_TIMEOUT = 120_000;
 // A day, not infinity: the runner's own timeout (WEBKMS_TIMEOUT) decides when a call has hung.
 const SCRIPT_TIMEOUT = 24 * 3600_000;
 
@@ -42,10 +43,15 @@ export async function launch() {
   try {
     let display;
     ({ xvfb, display } = await startXvfb());
-    const port = await freePort();
-    driver = start(DRIVER, [`--port=${port}`, '--host=127.0.0.1'], { env: { ...process.env, DISPLAY: display } });
-    const base = `http://127.0.0.1:${port}`;
-    await waitFor(() => ready(base), { timeoutMs: STEP_TIMEOUT, what: 'WebKitWebDriver start', child: driver });
+    const base = await onFreePort(async (port) => {
+      driver = start(DRIVER, [`--port=${port}`, '--host=127.0.0.1'], { env: { ...process.env, DISPLAY: display } });
+      const url = `http://127.0.0.1:${port}`;
+      await waitFor(() => ready(url), { timeoutMs: STEP_TIMEOUT, what: 'WebKitWebDriver start', child: driver }).catch(async (error) => {
+        await stop(driver);
+        throw error;
+      });
+      return url;
+    });
     session = await newSession(base, {
       'webkitgtk:browserOptions': { binary: miniBrowser(), args: ['--automation'] },
       timeouts: { script: SCRIPT_TIMEOUT, pageLoad: STEP_TIMEOUT },
@@ -60,7 +66,7 @@ export async function launch() {
 export function open(engine, { bundle }) {
   return openTestPage(engine, bundle, launch, async ({ session, version }, url) => {
     const load = async () => {
-      await session.navigate(url);
+      await session.navigate(url, STEP_TIMEOUT);
       const loaded = await waitFor(() => session.execute(`return (${pageState})();`), { timeoutMs: STEP_TIMEOUT, what: 'loading the test page' });
       if (!loaded.ok) throw new Error(loaded.error);
     };
@@ -75,7 +81,7 @@ export function open(engine, { bundle }) {
        * (IndexedDB). Plain WebDriver navigation: webdriver.mjs needs no window commands.
        */
       restart: async () => {
-        await session.navigate('about:blank');
+        await session.navigate('about:blank', STEP_TIMEOUT);
         await load();
       },
     };

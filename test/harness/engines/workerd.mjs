@@ -10,7 +10,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { toolBin } from '../install.mjs';
-import { freePort, start, stop, waitFor } from '../procs.mjs';
+import { onFreePort, start, stop, waitFor } from '../procs.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const WORKERD = toolBin('workerd');
@@ -50,8 +50,7 @@ const tests :Workerd.Worker = (
 }
 
 /** Start workerd and wait for the Worker to load the bundle: { call, stop }. */
-async function launch(config, objects) {
-  const port = await freePort();
+const launch = (config, objects) => onFreePort(async (port) => {
   const child = start(WORKERD, ['serve', config, '--socket-addr', `http=127.0.0.1:${port}`, '--directory-path', `objects=${objects}`]);
   const url = `http://127.0.0.1:${port}/`;
   const answer = async (response) => {
@@ -69,7 +68,7 @@ async function launch(config, objects) {
     throw error;
   }
   return { call: async (name, arg) => answer(await post(name, arg)), stop: () => stop(child) };
-}
+});
 
 export async function open(engine, { bundle }) {
   const { stdout } = await promisify(execFile)(WORKERD, ['--version'], { timeout: 10_000 });
