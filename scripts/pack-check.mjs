@@ -4,7 +4,7 @@
 // failure), Are the Types Wrong (`attw --profile esm-only`), and what the README promises: every
 // relative link of a shipped Markdown file leads to a shipped file, every `exports` target is
 // shipped, and every source map carries its sources (src/ is not shipped). Exits 1 on any problem.
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,38 +13,23 @@ import { importTool, toolBin } from '../test/harness/install.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
+/**
+ * A command's outcome and output. A child awaited, not spawnSync: the harness's snippets and cli
+ * rows pack while engines run, and `npm pack` builds dist/ (its `prepare`), long enough for their
+ * timers to fire late if the event loop were blocked.
+ */
 function run(command, args, options = {}) {
-  const result = spawnSync(command, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...options });
-  return { ok: result.status === 0, output: `${result.stdout ?? ''}${result.stderr ?? ''}`.trim() };
-}
-
-/** run(), without blocking the event loop. */
-function runAsync(command, args, options = {}) {
   return new Promise((resolve) => execFile(command, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...options },
     (error, stdout, stderr) => resolve({ ok: !error, output: `${stdout ?? ''}${stderr ?? ''}${error && !stderr ? error.message : ''}`.trim() })));
 }
 
 /** `npm pack` into a temporary directory: the tarball's path and its files, extracted beside it. */
-export function pack() {
+export async function pack() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'webkms-pack-'));
-  const packed = run('npm', ['pack', '--pack-destination', dir]);
+  const packed = await run('npm', ['pack', '--pack-destination', dir]);
   const tarball = fs.readdirSync(dir).find((f) => f.endsWith('.tgz'));
   if (!packed.ok || !tarball) throw new Error(`npm pack failed:\n${packed.output}`);
-  const extracted = run('tar', ['-xzf', tarball], { cwd: dir });
-  if (!extracted.ok) throw new Error(`tar -xzf ${tarball} failed:\n${extracted.output}`);
-  return { dir, tarball: path.join(dir, tarball), packageDir: path.join(dir, 'package') };
-}
-
-/**
- * pack(), without blocking the event loop: the harness's snippets row packs while engines run,
- * and `npm pack` builds dist/ (its `prepare`), long enough for their timers to fire late.
- */
-export async function packAsync() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'webkms-pack-'));
-  const packed = await runAsync('npm', ['pack', '--pack-destination', dir]);
-  const tarball = fs.readdirSync(dir).find((f) => f.endsWith('.tgz'));
-  if (!packed.ok || !tarball) throw new Error(`npm pack failed:\n${packed.output}`);
-  const extracted = await runAsync('tar', ['-xzf', tarball], { cwd: dir });
+  const extracted = await run('tar', ['-xzf', tarball], { cwd: dir });
   if (!extracted.ok) throw new Error(`tar -xzf ${tarball} failed:\n${extracted.output}`);
   return { dir, tarball: path.join(dir, tarball), packageDir: path.join(dir, 'package') };
 }
@@ -88,7 +73,7 @@ function checkFiles(packageDir) {
 }
 
 async function main() {
-  const { dir, tarball, packageDir } = pack();
+  const { dir, tarball, packageDir } = await pack();
   let failed = false;
   const report = (name, ok, text) => {
     console.log(`\n${ok ? 'ok  ' : 'FAIL'}  ${name}${text ? `\n${text.replace(/^/gm, '      ')}` : ''}`);
@@ -103,7 +88,7 @@ async function main() {
     report(`publint (strict, suggestions included): ${messages.length} message(s)`, messages.length === 0,
       messages.map((m) => `${m.type}: ${formatMessage(m, pkg, { color: false })}`).join('\n'));
 
-    const attw = run(toolBin('attw'), [tarball, '--profile', 'esm-only', '--no-color', '--no-emoji']);
+    const attw = await run(toolBin('attw'), [tarball, '--profile', 'esm-only', '--no-color', '--no-emoji']);
     report('attw --profile esm-only', attw.ok, attw.output);
 
     const problems = checkFiles(packageDir);

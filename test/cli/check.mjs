@@ -481,7 +481,7 @@ export async function runCli(out, log) {
   fs.rmSync(out, { recursive: true, force: true });
   fs.mkdirSync(out, { recursive: true });
   log('cli: npm pack (the package as npm installs it)');
-  const packed = pack();
+  const packed = await pack();
   const packageDir = path.join(out, 'package');
   fs.cpSync(packed.packageDir, packageDir, { recursive: true });
   fs.rmSync(packed.dir, { recursive: true, force: true });

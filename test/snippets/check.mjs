@@ -16,7 +16,7 @@ import { createRequire } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { packAsync } from '../../scripts/pack-check.mjs';
+import { pack } from '../../scripts/pack-check.mjs';
 import { serve } from '../harness/server.mjs';
 import { onFreePort, start, stop, waitFor, withTimeout } from '../harness/procs.mjs';
 import { TOOLS_MODULES, toolBin } from '../harness/install.mjs';
@@ -40,7 +40,7 @@ async function makeConsumer(dir) {
   const modules = path.join(dir, 'node_modules');
   fs.mkdirSync(path.join(modules, '@types'), { recursive: true });
   fs.mkdirSync(path.join(modules, '@cloudflare'), { recursive: true });
-  const { dir: packDir, packageDir } = await packAsync();
+  const { dir: packDir, packageDir } = await pack();
   fs.cpSync(packageDir, path.join(modules, 'webkms'), { recursive: true });
   fs.rmSync(packDir, { recursive: true, force: true });
   for (const name of ['@types/node', 'undici-types', '@types/k6', '@cloudflare/workers-types']) {
