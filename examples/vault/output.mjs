@@ -76,13 +76,14 @@ const outputDirectory = async () => (await navigator.storage.getDirectory()).get
  */
 export async function createOutput(kind, name, { directory } = {}) {
   if (kind === 'picker') {
+    const saveAs = directory && (await freeName(directory, name));
     const handle = directory
-      ? await directory.getFileHandle(name, { create: true })
+      ? await directory.getFileHandle(saveAs, { create: true })
       : await globalThis.showSaveFilePicker({ suggestedName: name });
     // A file that had content is one the user chose to replace: aborting the writable leaves that
     // content as it was (nothing of ours reaches it before close), so it must not be removed.
     const replaced = (await handle.getFile()).size > 0;
-    return fileOutput(handle, await handle.createWritable(), async () => { if (!replaced) await (directory ? directory.removeEntry(name) : handle.remove?.()); }, false);
+    return fileOutput(handle, await handle.createWritable(), async () => { if (!replaced) await (directory ? directory.removeEntry(saveAs) : handle.remove?.()); }, false);
   }
   if (kind === 'private' || kind === 'worker') {
     // A directory per output, so that the File offered has the name it is saved under.
@@ -104,6 +105,21 @@ export async function createOutput(kind, name, { directory } = {}) {
     finish: async () => new File(chunks, name),
     discard: async () => { chunks = []; },
   };
+}
+
+/**
+ * `name`, or the first of "name (1).ext", "name (2).ext", … not in `directory`: a folder picked
+ * once for several files asks nothing per file, so a file already there is never replaced.
+ */
+async function freeName(directory, name) {
+  const at = name.indexOf('.', 1);
+  const [stem, extensions] = at < 0 ? [name, ''] : [name.slice(0, at), name.slice(at)];
+  for (let n = 0; ; n++) {
+    const candidate = n === 0 ? name : `${stem} (${n})${extensions}`;
+    // A folder of that name (TypeMismatchError) takes the name too.
+    const taken = await directory.getFileHandle(candidate).then(() => true, (error) => (error?.name === 'NotFoundError' ? false : error?.name === 'TypeMismatchError' || Promise.reject(error)));
+    if (!taken) return candidate;
+  }
 }
 
 function fileOutput(handle, writable, remove, offer) {

@@ -315,7 +315,7 @@ async function chromiumFlow(url, given, out, check) {
       return after.length === before.length ? '' : `the private file system holds ${after.length} outputs, ${before.length} before`;
     });
 
-    await check('"Choose where to save": written in place through the File System Access API; a tampered file leaves no new file, and a replaced one as it was', async () => {
+    await check('"Choose where to save": written in place through the File System Access API; a tampered file leaves no new file, a replaced one as it was, and a folder\'s files are never replaced', async () => {
       // The native dialog is replaced by one that picks a file of the private file system, which
       // has the same FileSystemFileHandle API: the page's picker path runs as it does for a user.
       const picking = await context.newPage();
@@ -366,8 +366,31 @@ async function chromiumFlow(url, given, out, check) {
       }, earlier);
       const intoExisting = await openTampered();
       const kept = await picking.evaluate(async () => (await (await (await navigator.storage.getDirectory()).getFileHandle('picked-small.txt')).getFile()).text());
+      // Several files go to one folder picked once, with no question per file: a file already
+      // there keeps its bytes, and the new one takes a free name.
+      await picking.evaluate(async () => {
+        const folder = await (await navigator.storage.getDirectory()).getDirectoryHandle('picked-folder', { create: true });
+        const writable = await (await folder.getFileHandle('small.txt.webkms', { create: true })).createWritable();
+        await writable.write('already in the folder');
+        await writable.close();
+        window.showDirectoryPicker = async () => folder;
+      });
+      const count = await picking.evaluate(() => document.querySelectorAll('#seal-jobs li').length);
+      await picking.setInputFiles('#seal-files', ['small.txt', 'other.txt'].map((name) => ({ name, mimeType: 'text/plain', buffer: Buffer.from(`${name}\n`.repeat(100)) })));
+      await picking.click('#seal');
+      const intoFolder = await (await picking.waitForFunction(lastJob, ['seal-jobs', count + 2], { timeout: STEP_TIMEOUT })).jsonValue();
+      const folder = await picking.evaluate(async () => {
+        const entries = [];
+        for await (const [name, handle] of await (await navigator.storage.getDirectory()).getDirectoryHandle('picked-folder')) {
+          const file = await handle.getFile();
+          entries.push(`${name}: ${file.size === 21 ? await file.text() : 'sealed'}`);
+        }
+        return entries.sort().join('; ');
+      });
       await picking.close();
       if (intoNew || intoExisting) return intoNew || intoExisting;
+      if (intoFolder.outcome !== 'done') return `several files into a folder: ${JSON.stringify(intoFolder)}`;
+      if (folder !== 'other.txt.webkms: sealed; small (1).txt.webkms: sealed; small.txt.webkms: already in the folder') return `the picked folder holds ${folder}`;
       if (afterNew.join() !== afterSeal.join()) return `picked files after the tampered open into a new file: ${afterNew} (before: ${afterSeal})`;
       return kept === earlier ? '' : `the file chosen to be replaced now holds ${JSON.stringify(kept.slice(0, 80))}`;
     });
