@@ -7,6 +7,7 @@
 // named as AWS names them, never with key material.
 import { UsageError, helpText, parseArgs } from './cli/args.mjs';
 import { COMMANDS } from './cli/commands.mjs';
+import { stdoutClosed } from './cli/io.mjs';
 
 const OVERVIEW = `usage: webkms COMMAND [options] …
 
@@ -51,7 +52,7 @@ async function main(argv) {
     return 0;
   } catch (error) {
     // Standard output's reader went away (`… | head`): what it wanted it has; nothing to say.
-    if (/** @type {{ code?: unknown }} */ (error)?.code === 'EPIPE') return 1;
+    if (/** @type {{ code?: unknown }} */ (error)?.code === 'EPIPE' || stdoutClosed()) return 1;
     const usage = error instanceof UsageError;
     process.stderr.write(`webkms${command ? ` ${name}` : ''}: ${describe(error)}${usage ? ` (see webkms ${command ? `${name} ` : ''}--help)` : ''}\n`);
     return usage ? 2 : 1;

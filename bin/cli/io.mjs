@@ -60,15 +60,17 @@ function fromNode(readable) {
  * @returns {Promise<Output>}
  */
 export async function openOutput(name) {
-  if (name === STDIO) {
+  if (name === STDIO || STDOUT_NAMES.test(name)) {
     const stream = toStdout();
     return { stream, commit: async () => undefined, discard: async () => undefined };
   }
   const stat = await fsp.stat(name).catch(() => undefined);
   if (stat?.isDirectory()) throw Object.assign(new Error('OUT is a directory'), { code: 'EISDIR' });
-  if (stat && !stat.isFile()) {
+  // Another open descriptor (/dev/fd/3) is written where it is, never replaced, even when a file.
+  const descriptor = DESCRIPTOR_NAMES.test(name);
+  if (descriptor || (stat && !stat.isFile())) {
     // Opened by the name given: the real path of /dev/fd/1 is no path (Bun makes it "pipe:[…]").
-    const handle = await fsp.open(name, 'w');
+    const handle = await fsp.open(name, descriptor ? 'a' : 'w');
     const close = once(() => handle.close());
     return { stream: toHandle(handle, close), commit: close, discard: close };
   }
@@ -99,6 +101,11 @@ export async function openOutput(name) {
   };
 }
 
+// Standard output by another name: written through process.stdout (sharing its file offset), never
+// replaced by a rename of the file it is redirected to.
+const STDOUT_NAMES = /^\/dev\/(stdout|fd\/1)$|^\/proc\/self\/fd\/1$/;
+const DESCRIPTOR_NAMES = /^\/dev\/(stderr|fd\/\d+)$|^\/proc\/(self|\d+)\/fd\/\d+$/;
+
 /**
  * Where a name that is no file yet will be: a dangling symbolic link's (final) target, or the name.
  * @param {string} name
@@ -108,7 +115,8 @@ async function linkTarget(name) {
   for (let hops = 0; hops < 40; hops++) {
     const link = await fsp.readlink(at).catch(() => undefined);
     if (link === undefined) return at;
-    at = path.resolve(path.dirname(at), link);
+    // Against the real directory: `..` in the link leaves it, not the path that named it.
+    at = path.resolve(await fsp.realpath(path.dirname(at)), link);
   }
   throw Object.assign(new Error('OUT is a loop of symbolic links'), { code: 'ELOOP' });
 }
@@ -157,10 +165,21 @@ for (const [signal, number] of /** @type {const} */ ([['SIGINT', 2], ['SIGTERM',
 // the command handles; Node would also raise it as an uncaught 'error' event.
 process.stdout.on('error', () => undefined);
 
+let stdoutGone = false;
+
+/**
+ * Whether standard output's reader went away (EPIPE): the command's error may then be another one
+ * (a stream cancelled by it), and is not worth a message.
+ */
+export const stdoutClosed = () => stdoutGone;
+
 /** Standard output as a WritableStream: each write waits until Node has handed it on. */
 function toStdout() {
   return new WritableStream({
-    write: (chunk) => new Promise((resolve, reject) => process.stdout.write(chunk, (error) => (error ? reject(error) : resolve()))),
+    write: (chunk) => new Promise((resolve, reject) => process.stdout.write(chunk, (error) => {
+      if (/** @type {{ code?: unknown } | null | undefined} */ (error)?.code === 'EPIPE') stdoutGone = true;
+      return error ? reject(error) : resolve();
+    })),
   });
 }
 

@@ -18,7 +18,9 @@ export async function serveNode(handler, { port = 0, host = '127.0.0.1' } = {}) 
   await new Promise((resolve, reject) => server.once('error', reject).listen(port, host, resolve));
   // An IPv6 literal is bracketed in a URL's authority.
   const origin = `http://${host.includes(':') ? `[${host}]` : host}:${server.address().port}`;
-  server.on('request', (req, res) => respond(handler, origin, req, res));
+  // A Response Node cannot send (status 0, a header value it refuses) cuts the connection, rather
+  // than leaving the client waiting and the process an unhandled rejection.
+  server.on('request', (req, res) => respond(handler, origin, req, res).catch(() => res.destroy()));
   return {
     url: origin,
     server,
@@ -26,7 +28,7 @@ export async function serveNode(handler, { port = 0, host = '127.0.0.1' } = {}) 
   };
 }
 
-/** Answers one request with `handler`'s Response. Never throws: a failure is a refusal or a cut connection. */
+/** Answers one request with `handler`'s Response: a failure is a refusal, or (when Node cannot send the Response) a throw the listener turns into a cut connection. */
 async function respond(handler, origin, req, res) {
   const aborted = new AbortController();
   res.on('close', () => aborted.abort());

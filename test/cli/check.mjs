@@ -383,6 +383,18 @@ function runtimeChecks({ cli, spawnCli, shell, dir, big, bigHash, sdk, webkms })
     fs.symlinkSync('/dev/null', file('null.out'));
     const piped = await shell('webkms seal --key k.jwk small /dev/fd/1 | webkms open --key k.jwk - /dev/fd/1 | cmp - small && webkms open --key k.jwk target.out null.out && test -c null.out');
     expect(piped.code === 0, `/dev/fd/1, then /dev/null: ${described(piped)}`);
+    // /dev/stdout redirected to a file is that file's descriptor, written in place, never replaced.
+    const grouped = await shell('{ echo before; webkms open --key k.jwk target.out /dev/stdout; echo after; } > grouped.out');
+    const expected = Buffer.concat([Buffer.from('before\n'), fs.readFileSync(file('small')), Buffer.from('after\n')]);
+    expect(grouped.code === 0 && Buffer.compare(fs.readFileSync(file('grouped.out')), expected) === 0, `/dev/stdout into a file: ${described(grouped)}`);
+    // A dangling link's `..` leaves the real directory, not the link that named it.
+    fs.rmSync(file('real'), { recursive: true, force: true });
+    fs.rmSync(file('via'), { force: true });
+    fs.mkdirSync(file('real/sub'), { recursive: true });
+    fs.symlinkSync('real/sub', file('via'));
+    fs.symlinkSync('../beside.out', file('real/sub/l'));
+    const through = await cli(['seal', '--key', key, 'small', 'via/l']);
+    expect(through.code === 0 && fs.existsSync(file('real/beside.out')) && !fs.existsSync(file('beside.out')), `a dangling link through a linked folder: ${described(through)}`);
     const long = `${'n'.repeat(240)}.webkms`; // 247 characters: the limit is 255
     const ran = await cli(['seal', '--key', key, 'small', long]);
     expect(ran.code === 0 && fs.existsSync(file(long)), `a 247-character OUT: ${described(ran)}`);

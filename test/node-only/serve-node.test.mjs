@@ -66,8 +66,10 @@ serve('a response body the client does not read is read from the handler only as
   const server = await serveNode(handler);
   const socket = await idleClient(server.url);
   try {
-    await sleep(500);
+    // Started (however slow the machine), then given time to over-read if it were going to.
+    await until(() => body.pulled > 0, 10_000);
     assert.ok(body.pulled > 0, 'the body started');
+    await sleep(500);
     assert.ok(body.pulled < BUFFERED_AT_MOST, `${body.pulled} bytes were read for a client that reads nothing`);
   } finally {
     socket.destroy();

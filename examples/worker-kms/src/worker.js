@@ -31,6 +31,9 @@ let parsed;
 function credentials(env) {
   if (parsed === undefined || parsed.text !== env.KMS_CREDENTIALS) {
     const entries = parseCredentials(env.KMS_CREDENTIALS).map(({ keyring = MAIN, ...credential }) => ({ keyring, credential }));
+    // Routed by the first match: a second entry's keyring and policy would never be used.
+    const ids = entries.map((entry) => entry.credential.accessKeyId);
+    if (new Set(ids).size !== ids.length) throw new Error('KMS_CREDENTIALS names one accessKeyId twice');
     parsed = { text: env.KMS_CREDENTIALS, entries };
   }
   return parsed.entries;
