@@ -24,10 +24,10 @@ const keyOptions = {
 
 const OUTPUT_TEXT = `OUT is written to a temporary file beside it (mode 0600) and renamed to OUT only once
 everything was written and checked; on any failure it is removed, and an existing OUT is left
-as it was. A symbolic link as OUT is followed; OUT may not be the --key file. With - as OUT, or
-an OUT that is no regular file (a pipe, /dev/null), the bytes go out as they come: after a
-failure (exit code 1) part of them may have been written, so use them only when the exit code
-is 0.`;
+as it was. A symbolic link as OUT is followed; OUT may not be the --key file. With - (or
+/dev/stdout) as OUT, or an OUT that is no regular file (a pipe, /dev/null), the bytes go out as
+they come: after a failure (exit code 1) part of them may have been written, so use them only
+when the exit code is 0.`;
 
 /**
  * A ValidationException caused by the command line is a usage error (exit code 2).
